@@ -1,0 +1,54 @@
+# shopstream — every entry point a developer or CI needs.
+#   make run    start the whole stack locally (synth + host builds + local runtime)
+#   make test   everything CI runs: format, vet, unit, adapter, synth and e2e tests
+#   make synth  write cdk.out/ (what `cdk deploy` would deploy)
+#   make bench  the benchmarks quoted in the README
+
+STAGE      ?= dev
+GO         ?= go
+NODE_DIR   := .tools/node
+NODE       := $(abspath $(NODE_DIR))/node_modules/.bin/node
+# CDK's jsii kernel needs Node >= 22; we install Node 24 from the npm registry
+# into .tools/ so the machine's Node (20 on CI) is left alone.
+export JSII_NODE := $(NODE)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.tools/*' -not -path './cdk.out/*' 2>/dev/null)
+
+.PHONY: all tools synth run test test-short lint bench clean
+
+all: test
+
+$(NODE):
+	npm install --no-save --no-audit --no-fund --prefix $(NODE_DIR) node@24 >/dev/null
+	@$(NODE) --version >/dev/null
+
+tools: $(NODE)
+	$(GO) mod download
+
+# Synthesize only when a Go source or the CDK config changed.
+cdk.out/manifest.json: $(NODE) $(GO_SOURCES) go.mod go.sum cdk.json
+	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"stage":"$(STAGE)"}' $(GO) run .
+	@touch $@
+
+synth: cdk.out/manifest.json
+
+run: cdk.out/manifest.json
+	$(GO) run ./cmd/shopstream-local --assembly cdk.out --data .data/local $(ARGS)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+test: tools lint
+	$(GO) test -count=1 -timeout 25m ./...
+
+# Fast tier: no Node, no long-running stack.
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./eventstore/... ./internal/local/...
+
+clean:
+	rm -rf cdk.out .data

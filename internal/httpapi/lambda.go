@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Proxy adapts h to the API Gateway REST (v1) Lambda proxy integration. The
+// request path is the resource path without the stage ("/product/42"), so
+// routes are written as they appear in the API ("GET /product/{id}").
+func Proxy(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return func(ctx context.Context, in events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		r, err := toRequest(ctx, in)
+		if err != nil {
+			rec := httptest.NewRecorder()
+			WriteError(rec, r, Errorf(http.StatusBadRequest, "invalid_request", "", "%v", err))
+			return toResponse(rec), nil
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return toResponse(rec), nil
+	}
+}
+
+func toRequest(ctx context.Context, in events.APIGatewayProxyRequest) (*http.Request, error) {
+	body := []byte(in.Body)
+	if in.IsBase64Encoded {
+		dec, err := base64.StdEncoding.DecodeString(in.Body)
+		if err != nil {
+			return httptest.NewRequest(http.MethodGet, "/", nil), err
+		}
+		body = dec
+	}
+	q := url.Values{}
+	for k, vs := range in.MultiValueQueryStringParameters {
+		q[k] = append(q[k], vs...)
+	}
+	for k, v := range in.QueryStringParameters {
+		if _, ok := q[k]; !ok {
+			q.Set(k, v)
+		}
+	}
+	u := &url.URL{Path: in.Path, RawQuery: q.Encode()}
+	r, err := http.NewRequestWithContext(ctx, in.HTTPMethod, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return httptest.NewRequest(http.MethodGet, "/", nil), err
+	}
+	for k, vs := range in.MultiValueHeaders {
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	for k, v := range in.Headers {
+		if r.Header.Get(k) == "" {
+			r.Header.Set(k, v)
+		}
+	}
+	r.RemoteAddr = in.RequestContext.Identity.SourceIP
+	r = r.WithContext(withRequestID(r.Context(), in.RequestContext.RequestID))
+	return r, nil
+}
+
+func toResponse(rec *httptest.ResponseRecorder) events.APIGatewayProxyResponse {
+	res := events.APIGatewayProxyResponse{StatusCode: rec.Code, MultiValueHeaders: map[string][]string{}}
+	for k, vs := range rec.Header() {
+		res.MultiValueHeaders[k] = vs
+	}
+	b := rec.Body.Bytes()
+	ct := rec.Header().Get("Content-Type")
+	if utf8.Valid(b) && (ct == "" || strings.Contains(ct, "json") || strings.HasPrefix(ct, "text/")) {
+		res.Body = string(b)
+	} else {
+		res.Body = base64.StdEncoding.EncodeToString(b)
+		res.IsBase64Encoded = true
+	}
+	return res
+}
+
+type requestIDKey struct{}
+
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the API Gateway request id of the current request, for
+// logs and as a correlation id for the events a command writes.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

@@ -1,0 +1,195 @@
+package awsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fixed identity of the local "account". Every emulated service builds its
+// ARNs from these so the template's intrinsics and the services agree.
+const (
+	AccountID = "000000000000"
+	Region    = "us-east-1"
+)
+
+// MaxBody bounds a request body; AWS APIs reject far smaller payloads anyway.
+const MaxBody = 16 << 20
+
+// Handler answers one JSON operation. It returns the response value (encoded
+// as JSON; nil means "{}") or an error; an *Error keeps its type and status,
+// any other error becomes an InternalFailure.
+type Handler func(ctx context.Context, op string, body []byte) (any, error)
+
+// Error is an AWS-shaped error: Type is the "__type" the SDKs match on
+// (e.g. "ConditionalCheckFailedException"), Status the HTTP status.
+type Error struct {
+	Type    string
+	Message string
+	Status  int
+	// Extra fields merged into the error body (e.g. CancellationReasons).
+	Extra map[string]any
+}
+
+func (e *Error) Error() string { return e.Type + ": " + e.Message }
+
+// Errorf returns a 400 error of the given type.
+func Errorf(typ, format string, args ...any) *Error {
+	return &Error{Type: typ, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+}
+
+// Server routes X-Amz-Target requests to services and everything else to
+// mounted handlers.
+type Server struct {
+	mu       sync.RWMutex
+	services map[string]service // by target prefix
+	mux      *http.ServeMux
+	Log      *slog.Logger
+}
+
+type service struct {
+	h           Handler
+	contentType string
+	// typePrefix is prepended to short error types (e.g. DynamoDB's
+	// "com.amazonaws.dynamodb.v20120810#") as AWS does; SDKs strip it.
+	typePrefix string
+}
+
+// New returns an empty Server.
+func New(log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{services: map[string]service{}, mux: http.NewServeMux(), Log: log}
+	s.mux.HandleFunc("POST /{$}", s.serveJSON)
+	return s
+}
+
+// Register routes targets "<prefix>.<Op>" to h. jsonVersion is "1.0" or "1.1"
+// (the Content-Type the service answers with); typePrefix may be empty.
+func (s *Server) Register(prefix, jsonVersion, typePrefix string, h Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.services[prefix] = service{h: h, contentType: "application/x-amz-json-" + jsonVersion, typePrefix: typePrefix}
+}
+
+// Handle mounts a plain handler (REST-style APIs) on the endpoint's mux,
+// with http.ServeMux pattern syntax.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	target := r.Header.Get("X-Amz-Target")
+	prefix, op, ok := strings.Cut(target, ".")
+	s.mu.RLock()
+	svc, known := s.services[prefix]
+	s.mu.RUnlock()
+	if !ok || !known {
+		WriteError(w, "application/x-amz-json-1.0", "", &Error{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown target %q", target), Status: http.StatusBadRequest})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		WriteError(w, svc.contentType, svc.typePrefix, &Error{Type: "SerializationException", Message: "request body too large or unreadable", Status: http.StatusRequestEntityTooLarge})
+		return
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	out, err := svc.h(r.Context(), op, body)
+	if err != nil {
+		var ae *Error
+		if !errors.As(err, &ae) {
+			s.Log.Error("internal failure", "target", target, "err", err)
+			ae = &Error{Type: "InternalFailure", Message: err.Error(), Status: http.StatusInternalServerError}
+		}
+		WriteError(w, svc.contentType, svc.typePrefix, ae)
+		s.Log.Debug("aws", "target", target, "error", ae.Type, "dur", time.Since(start))
+		return
+	}
+	var raw []byte
+	switch v := out.(type) {
+	case nil:
+		raw = []byte("{}")
+	case json.RawMessage:
+		raw = v
+	case []byte:
+		raw = v
+	default:
+		raw, err = json.Marshal(v)
+		if err != nil {
+			WriteError(w, svc.contentType, svc.typePrefix, &Error{Type: "InternalFailure", Message: err.Error(), Status: 500})
+			return
+		}
+	}
+	w.Header().Set("Content-Type", svc.contentType)
+	w.Header().Set("X-Amzn-Requestid", requestID())
+	_, _ = w.Write(raw)
+	s.Log.Debug("aws", "target", target, "dur", time.Since(start))
+}
+
+// WriteError writes an AWS JSON error body.
+func WriteError(w http.ResponseWriter, contentType, typePrefix string, e *Error) {
+	body := map[string]any{}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	body["__type"] = typePrefix + e.Type
+	body["message"] = e.Message
+	raw, _ := json.Marshal(body)
+	status := e.Status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("X-Amzn-Errortype", e.Type)
+	w.Header().Set("X-Amzn-Requestid", requestID())
+	w.WriteHeader(status)
+	_, _ = w.Write(raw)
+}
+
+// EpochSeconds renders t as AWS JSON protocols do: fractional epoch seconds.
+func EpochSeconds(t time.Time) float64 {
+	return float64(t.UnixNano()) / 1e9
+}
+
+// ARN builds an ARN in the local account and region.
+func ARN(service, resource string) string {
+	return "arn:aws:" + service + ":" + Region + ":" + AccountID + ":" + resource
+}
+
+// Call invokes a registered service in-process, as if target had arrived
+// over HTTP. Emulated services use it to reach each other (Step Functions
+// SDK integrations, EventBridge targets) without an HTTP round trip.
+func (s *Server) Call(ctx context.Context, target string, body []byte) ([]byte, error) {
+	prefix, op, ok := strings.Cut(target, ".")
+	s.mu.RLock()
+	svc, known := s.services[prefix]
+	s.mu.RUnlock()
+	if !ok || !known {
+		return nil, &Error{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown target %q", target), Status: http.StatusBadRequest}
+	}
+	out, err := svc.h(ctx, op, body)
+	if err != nil {
+		return nil, err
+	}
+	switch v := out.(type) {
+	case nil:
+		return []byte("{}"), nil
+	case json.RawMessage:
+		return v, nil
+	case []byte:
+		return v, nil
+	default:
+		return json.Marshal(v)
+	}
+}

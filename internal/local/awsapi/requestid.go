@@ -1,0 +1,18 @@
+package awsapi
+
+import (
+	"crypto/rand"
+	"fmt"
+)
+
+// requestID returns a UUID-shaped request id like AWS's.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// RequestID is exported for services that put ids in their own bodies.
+func RequestID() string { return requestID() }
