@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/shopstream/shopstream/eventstore"
+	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/payment"
 )
 
 // Error is the JSON error every route answers with:
@@ -27,30 +31,40 @@ func Errorf(status int, code, field, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// Mapper turns an error from below the HTTP layer into an *Error, or returns
-// nil when it does not recognise it. Each service registers the mappers for
-// its domain; the first that answers wins.
-type Mapper func(error) *Error
-
-var mappers []Mapper
-
-// RegisterMapper adds m to the table consulted by WriteError. Call it from
-// init or main, before serving.
-func RegisterMapper(m Mapper) { mappers = append(mappers, m) }
-
-// AsError maps err to the *Error a client sees. Unknown errors become a 500
-// "Internal error." so no internal detail leaks.
+// AsError maps err to the *Error a client sees: this is the one table from
+// errors below the HTTP layer to statuses. Unknown errors become a 500
+// "Internal error." so no internal detail leaks (they are logged instead).
 func AsError(err error) *Error {
-	var he *Error
-	if errors.As(err, &he) {
+	var (
+		he    *Error
+		ve    *domain.ValidationError
+		re    *domain.RuleError
+		card  *payment.FieldError
+		store *eventstore.Error
+	)
+	switch {
+	case errors.As(err, &he):
 		return he
-	}
-	for _, m := range mappers {
-		if he := m(err); he != nil {
-			return he
-		}
+	case errors.As(err, &ve):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Field: ve.Field, Message: ve.Error()}
+	case errors.As(err, &card):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Field: card.Field, Message: card.Error()}
+	case errors.As(err, &re):
+		return &Error{Status: ruleStatus[re.Code.Kind()], Code: string(re.Code), Message: re.Message}
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return &Error{Status: http.StatusConflict, Code: "concurrency_conflict", Message: "the resource was changed by another request; reload and retry"}
+	case errors.Is(err, eventstore.ErrEventTooLarge), errors.Is(err, eventstore.ErrTooManyEvents):
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the change is too large to store"}
+	case errors.As(err, &store) && errors.Is(err, eventstore.ErrInvalidEvent):
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Message: "the request names an invalid resource id"}
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "Internal error."}
+}
+
+var ruleStatus = map[domain.Kind]int{
+	domain.Rejected: http.StatusUnprocessableEntity,
+	domain.NotFound: http.StatusNotFound,
+	domain.Conflict: http.StatusConflict,
 }
 
 // WriteError writes err as a JSON error response and logs 5xx with detail.

@@ -1,0 +1,156 @@
+// Package cli is shopstream-audit's command line: flag parsing and wiring
+// of the audit functions to AWS clients. It is a package (not main) so the
+// e2e tests can run the same commands in-process.
+package cli
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
+	"github.com/shopstream/shopstream/internal/audit"
+	"github.com/shopstream/shopstream/internal/config"
+	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/readmodel"
+)
+
+// ExitError is a non-zero exit status with nothing more to print (verify
+// exits 3 on drift).
+type ExitError int
+
+func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// ExitDrift is verify's exit status when the read models differ.
+const ExitDrift ExitError = 3
+
+const usage = `usage: shopstream-audit [-env-file FILE] COMMAND
+commands:
+  history STREAM_ID                 print a stream's events in order
+  verify                            rebuild every read model from the events and report differences (exit 3 on drift)
+  executions [-status S] [-limit N] list checkout executions with their steps
+`
+
+// Run runs one command with args (without the program name).
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("shopstream-audit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	envFile := fs.String("env-file", "", "read resource names (KEY=VALUE lines) from this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	lookup := os.LookupEnv
+	if *envFile != "" {
+		vars, err := readEnvFile(*envFile)
+		if err != nil {
+			return err
+		}
+		lookup = func(k string) (string, bool) {
+			if v, ok := os.LookupEnv(k); ok {
+				return v, true
+			}
+			v, ok := vars[k]
+			return v, ok
+		}
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	cmd, rest := fs.Arg(0), fs.Args()[1:]
+	switch cmd {
+	case "history":
+		if len(rest) != 1 {
+			return fmt.Errorf("history takes one stream id, e.g. product-01J… or basket-ann")
+		}
+		cfg, err := config.LoadFrom(lookup, config.EventsTable)
+		if err != nil {
+			return err
+		}
+		return audit.History(ctx, ddbstore.New(dynamodb.NewFromConfig(awsCfg), cfg.EventsTable), rest[0], stdout)
+	case "verify":
+		cfg, err := config.LoadFrom(lookup, config.EventsTable, config.CatalogTable, config.OrdersTable)
+		if err != nil {
+			return err
+		}
+		db := dynamodb.NewFromConfig(awsCfg)
+		report, err := audit.Verify(ctx, ddbstore.New(db, cfg.EventsTable), registry.Default(),
+			readmodel.Catalog{Client: db, Table: cfg.CatalogTable}, readmodel.Orders{Client: db, Table: cfg.OrdersTable})
+		if err != nil {
+			return err
+		}
+		if !report.Print(stdout) {
+			return ExitDrift
+		}
+		return nil
+	case "executions":
+		efs := flag.NewFlagSet("executions", flag.ContinueOnError)
+		efs.SetOutput(stderr)
+		status := efs.String("status", "", "only executions with this status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED")
+		limit := efs.Int("limit", 20, "at most this many executions, newest first")
+		if err := efs.Parse(rest); err != nil {
+			return err
+		}
+		if *status != "" && !validStatus(*status) {
+			return fmt.Errorf("-status %q: must be one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED", *status)
+		}
+		cfg, err := config.LoadFrom(lookup, config.CheckoutStateMachineARN)
+		if err != nil {
+			return err
+		}
+		list, err := audit.ListExecutions(ctx, sfn.NewFromConfig(awsCfg), cfg.CheckoutStateMachineARN, sfntypes.ExecutionStatus(*status), *limit)
+		if err != nil {
+			return err
+		}
+		audit.PrintExecutions(stdout, list)
+		return nil
+	}
+	fs.Usage()
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func validStatus(s string) bool {
+	for _, v := range sfntypes.ExecutionStatus("").Values() {
+		if string(v) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// readEnvFile reads KEY=VALUE lines; blank lines and # comments are skipped.
+func readEnvFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("env file: %w", err)
+	}
+	defer f.Close()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "export "))
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("env file %s:%d: want KEY=VALUE", path, n)
+		}
+		vars[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+	}
+	return vars, sc.Err()
+}

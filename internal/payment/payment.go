@@ -1,0 +1,219 @@
+// Package payment is the checkout's payment port and a simulated gateway.
+//
+// Card data never travels past the API: the checkout route validates the
+// card and exchanges it for a Token (as a real gateway's client-side
+// tokenization would), and only the token and the last four digits enter
+// the workflow's input, its history and the events.
+//
+// The simulated gateway is deterministic so the workflow's every path can be
+// exercised end to end: a few documented test card numbers decline or fail
+// transiently, every other valid card is approved.
+package payment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopstream/shopstream/workflows/errnames"
+)
+
+// Test card numbers understood by Simulated (all pass the Luhn check).
+const (
+	// CardApproved is approved (as is any other valid number).
+	CardApproved = "4242424242424242"
+	// CardDeclined is always declined: the checkout fails with reason
+	// "card_declined" and its stock is released.
+	CardDeclined = "4000000000000002"
+	// CardInsufficientFunds is always declined with "insufficient_funds".
+	CardInsufficientFunds = "4000000000009995"
+	// CardFlaky fails transiently on the first attempt and is approved on a
+	// retry, exercising the workflow's Retry.
+	CardFlaky = "4000000000000259"
+	// CardUnavailable always fails transiently, so the workflow exhausts its
+	// retries and fails the checkout with "payment_unavailable".
+	CardUnavailable = "4000000000000341"
+)
+
+// Card is what the client sends. It is validated and then used only to
+// authorize; only Last4 is ever stored or logged.
+type Card struct {
+	Number string `json:"number"`
+	// Expiry is "MM/YY".
+	Expiry string `json:"expiry"`
+	CVC    string `json:"cvc"`
+	Holder string `json:"holder,omitempty"`
+}
+
+// Last4 returns the card's last four digits (the only part ever kept).
+func (c Card) Last4() string {
+	n := digits(c.Number)
+	if len(n) < 4 {
+		return n
+	}
+	return n[len(n)-4:]
+}
+
+// Token stands for a validated card. It is safe to store and log.
+type Token struct {
+	ID    string `json:"token"`
+	Last4 string `json:"last4"`
+}
+
+// tokenKey keys the simulated vault's token ids. A real gateway keeps the
+// card in its vault and hands out a random id; the simulation has no vault,
+// so the id is a keyed hash the simulated gateway can recognise test cards
+// by. It is a simulation: never treat such a hash as protection of a PAN.
+const tokenKey = "shopstream-simulated-vault"
+
+// Tokenize validates c at now and returns its token.
+func Tokenize(c Card, now time.Time) (Token, error) {
+	if err := ValidateCard(c, now); err != nil {
+		return Token{}, err
+	}
+	return Token{ID: tokenID(digits(c.Number)), Last4: c.Last4()}, nil
+}
+
+func tokenID(number string) string {
+	sum := sha256.Sum256([]byte(tokenKey + "|" + number))
+	return "tok_" + hex.EncodeToString(sum[:12])
+}
+
+// Request is one authorization.
+type Request struct {
+	CheckoutID  string
+	AmountMinor int64
+	Currency    string
+	Token       Token
+	// Attempt is 0 on the first try and counts the workflow's retries
+	// ($$.State.RetryCount), which the simulation uses for CardFlaky.
+	Attempt int
+}
+
+// Authorization is an approved payment.
+type Authorization struct {
+	ID       string `json:"authorizationId"`
+	Last4    string `json:"last4"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Gateway authorizes payments. It returns *errnames.PaymentDeclinedError
+// when the card is refused (final) and *errnames.TransientPaymentError when
+// a retry may succeed.
+type Gateway interface {
+	Authorize(ctx context.Context, req Request) (Authorization, error)
+}
+
+// Simulated is a deterministic Gateway for local runs and tests.
+type Simulated struct{}
+
+// testCards maps the token ids of the test cards to their numbers.
+var testCards = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{CardApproved, CardDeclined, CardInsufficientFunds, CardFlaky, CardUnavailable} {
+		m[tokenID(n)] = n
+	}
+	return m
+}()
+
+// Authorize implements Gateway.
+func (Simulated) Authorize(ctx context.Context, req Request) (Authorization, error) {
+	if err := ctx.Err(); err != nil {
+		return Authorization{}, &errnames.TransientPaymentError{Reason: "payment_unavailable: " + err.Error()}
+	}
+	if !strings.HasPrefix(req.Token.ID, "tok_") {
+		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "invalid_token"}
+	}
+	if req.AmountMinor <= 0 {
+		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "invalid_amount"}
+	}
+	switch testCards[req.Token.ID] {
+	case CardDeclined:
+		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "card_declined"}
+	case CardInsufficientFunds:
+		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "insufficient_funds"}
+	case CardUnavailable:
+		return Authorization{}, &errnames.TransientPaymentError{Reason: "payment_unavailable"}
+	case CardFlaky:
+		if req.Attempt == 0 {
+			return Authorization{}, &errnames.TransientPaymentError{Reason: "payment_unavailable"}
+		}
+	}
+	// The id is derived from the checkout so a retried authorization after
+	// a lost response is recognisably the same one.
+	sum := sha256.Sum256([]byte("auth|" + req.CheckoutID))
+	return Authorization{
+		ID:       "auth_" + hex.EncodeToString(sum[:8]),
+		Last4:    req.Token.Last4,
+		Amount:   req.AmountMinor,
+		Currency: req.Currency,
+	}, nil
+}
+
+// FieldError names the card field that is invalid and why.
+type FieldError struct{ Field, Reason string }
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// ValidateCard checks the card's shape (not whether it will be approved):
+// a 12–19 digit number passing the Luhn check, an MM/YY expiry not in the
+// past at now, and a 3–4 digit CVC. Errors are *FieldError with the field
+// path under cardInfo.
+func ValidateCard(c Card, now time.Time) error {
+	n := digits(c.Number)
+	switch {
+	case n == "" || len(n) != len(strings.ReplaceAll(strings.ReplaceAll(c.Number, " ", ""), "-", "")):
+		return &FieldError{"cardInfo.number", "must contain only digits, spaces or dashes"}
+	case len(n) < 12 || len(n) > 19:
+		return &FieldError{"cardInfo.number", "must have 12 to 19 digits"}
+	case !luhn(n):
+		return &FieldError{"cardInfo.number", "is not a valid card number"}
+	}
+	exp, err := time.Parse("01/06", c.Expiry)
+	if err != nil {
+		return &FieldError{"cardInfo.expiry", "must be MM/YY"}
+	}
+	// A card is valid through the last day of its expiry month.
+	if !now.Before(exp.AddDate(0, 1, 0)) {
+		return &FieldError{"cardInfo.expiry", "card has expired"}
+	}
+	if cvc := digits(c.CVC); len(cvc) != len(c.CVC) || len(cvc) < 3 || len(cvc) > 4 {
+		return &FieldError{"cardInfo.cvc", "must be 3 or 4 digits"}
+	}
+	if len(c.Holder) > 200 {
+		return &FieldError{"cardInfo.holder", "must be at most 200 characters"}
+	}
+	return nil
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func luhn(n string) bool {
+	sum := 0
+	for i := 0; i < len(n); i++ {
+		d := int(n[len(n)-1-i] - '0')
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// String hides the card number and CVC if a Card is ever printed.
+func (c Card) String() string { return fmt.Sprintf("card ending %s", c.Last4()) }

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/shopstream/shopstream/eventstore"
+	"github.com/shopstream/shopstream/internal/basket"
+	"github.com/shopstream/shopstream/internal/catalog"
+	"github.com/shopstream/shopstream/internal/command"
+	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/httpapi"
+)
+
+// Workflows is the part of the Step Functions API the basket context uses.
+type Workflows interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+}
+
+// API is the basket and checkout bounded context.
+type API struct {
+	Commands        command.Runner
+	Workflows       Workflows
+	StateMachineARN string
+	Stage           string
+	Now             func() time.Time
+}
+
+// Routes returns the context's mux; paths are as API Gateway passes them.
+func (a *API) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /basket/{userName}", a.get)
+	mux.HandleFunc("POST /basket", a.setItems)
+	mux.HandleFunc("DELETE /basket/{userName}", a.clear)
+	mux.HandleFunc("POST /basket/checkout", a.checkout)
+	mux.HandleFunc("GET /checkout/{checkoutId}", a.status)
+	return mux
+}
+
+// lineView is a basket line priced from the catalog as it is now; the
+// checkout prices again, authoritatively, when it runs.
+type lineView struct {
+	ProductID string `json:"productId"`
+	Name      string `json:"name,omitempty"`
+	UnitPrice int64  `json:"unitPrice"`
+	Currency  string `json:"currency,omitempty"`
+	Quantity  int64  `json:"quantity"`
+	LineTotal int64  `json:"lineTotal"`
+	// Available is false when the product was deleted since it was added.
+	Available bool `json:"available"`
+}
+
+type basketView struct {
+	UserName string     `json:"userName"`
+	Items    []lineView `json:"items"`
+	Total    int64      `json:"total"`
+	Currency string     `json:"currency,omitempty"`
+	// Checkout is the checkout in progress, if any.
+	Checkout *checkoutRef `json:"checkout"`
+}
+
+type checkoutRef struct {
+	CheckoutID string        `json:"checkoutId"`
+	Status     basket.Status `json:"status"`
+}
+
+func (a *API) get(w http.ResponseWriter, r *http.Request) {
+	b, err := a.load(r.Context(), r.PathValue("userName"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	view, err := a.view(r.Context(), b)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, view)
+}
+
+type itemRequest struct {
+	ProductID string `json:"productId"`
+	Quantity  int64  `json:"quantity"`
+	// Price and ProductName are accepted for compatibility with clients of
+	// the original course API and ignored: prices come from the catalog.
+	Price       *float64 `json:"price,omitempty"`
+	ProductName *string  `json:"productName,omitempty"`
+}
+
+type setItemsRequest struct {
+	UserName string        `json:"userName"`
+	Items    []itemRequest `json:"items"`
+}
+
+// setItems sets the quantity of each listed product (0 removes it), all in
+// one atomic append. Every product must exist in the catalog.
+func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
+	var req setItemsRequest
+	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := domain.CheckID("userName", req.UserName); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if len(req.Items) == 0 {
+		httpapi.WriteError(w, r, domain.Invalid("items", "must list at least one item"))
+		return
+	}
+	if len(req.Items) > domain.MaxLines {
+		httpapi.WriteError(w, r, domain.Invalid("items", "must list at most %d items", domain.MaxLines))
+		return
+	}
+	for i, it := range req.Items {
+		if err := domain.CheckID(field(i, "productId"), it.ProductID); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		if it.Quantity < 0 || it.Quantity > domain.MaxQuantity {
+			httpapi.WriteError(w, r, domain.Invalid(field(i, "quantity"), "must be between 0 (remove) and %d", domain.MaxQuantity))
+			return
+		}
+		if it.Quantity > 0 {
+			if err := a.checkProduct(r.Context(), it.ProductID); err != nil {
+				httpapi.WriteError(w, r, err)
+				return
+			}
+		}
+	}
+	b, _, err := a.run(r, req.UserName, func(b *basket.Basket) ([]domain.Event, error) {
+		// Each change is decided on the basket as the previous ones left
+		// it, and all are appended together (see command.Run).
+		var all []domain.Event
+		for _, it := range req.Items {
+			evs, err := b.SetQuantity(it.ProductID, it.Quantity)
+			if err != nil {
+				return nil, err
+			}
+			if err := b.Apply(evs...); err != nil {
+				return nil, err
+			}
+			all = append(all, evs...)
+		}
+		return all, nil
+	})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	view, err := a.view(r.Context(), b)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, view)
+}
+
+func (a *API) clear(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := a.run(r, r.PathValue("userName"), (*basket.Basket).Clear); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkProduct fails with product_not_found unless the product exists now.
+func (a *API) checkProduct(ctx context.Context, id string) error {
+	p, err := a.product(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !p.Exists() {
+		return domain.Rule(domain.CodeProductNotFound, "product %s does not exist", id)
+	}
+	return nil
+}
+
+// product folds a product from its stream: authoritative and consistent
+// with writes just made, unlike the catalog read model.
+func (a *API) product(ctx context.Context, id string) (*catalog.Product, error) {
+	p, err := catalog.New(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Commands.Load(ctx, catalog.StreamID(id), p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (a *API) view(ctx context.Context, b *basket.Basket) (basketView, error) {
+	v := basketView{UserName: b.UserName(), Items: []lineView{}}
+	for _, it := range b.Items() {
+		p, err := a.product(ctx, it.ProductID)
+		if err != nil {
+			return basketView{}, err
+		}
+		line := lineView{ProductID: it.ProductID, Quantity: it.Quantity, Available: p.Exists()}
+		if p.Exists() {
+			d := p.Details()
+			line.Name, line.UnitPrice, line.Currency = d.Name, d.Price, d.Currency
+			line.LineTotal = d.Price * it.Quantity
+			if v.Currency == "" {
+				v.Currency = d.Currency
+			}
+			if d.Currency == v.Currency {
+				v.Total += line.LineTotal
+			}
+		}
+		v.Items = append(v.Items, line)
+	}
+	if c, ok := b.Current(); ok {
+		v.Checkout = &checkoutRef{CheckoutID: c.ID, Status: c.Status}
+	}
+	return v, nil
+}
+
+func (a *API) load(ctx context.Context, userName string) (*basket.Basket, error) {
+	b, err := basket.New(userName)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Commands.Load(ctx, basket.StreamID(userName), b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (a *API) run(r *http.Request, userName string, decide func(*basket.Basket) ([]domain.Event, error)) (*basket.Basket, []eventstore.Event, error) {
+	meta := eventstore.Metadata{CorrelationID: httpapi.RequestID(r.Context()), Actor: "customer:" + userName}
+	return command.Run(r.Context(), a.Commands, basket.StreamID(userName), func() (*basket.Basket, error) { return basket.New(userName) }, meta, decide)
+}
+
+func field(i int, name string) string { return "items[" + strconv.Itoa(i) + "]." + name }

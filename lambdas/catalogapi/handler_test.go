@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/shopstream/shopstream/eventstore"
+	"github.com/shopstream/shopstream/eventstore/memory"
+	"github.com/shopstream/shopstream/internal/catalog"
+	"github.com/shopstream/shopstream/internal/command"
+	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/readmodel"
+	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+)
+
+type fixture struct {
+	api   *API
+	h     http.Handler
+	store *memory.Store
+}
+
+func newFixture(t *testing.T, lister Lister) *fixture {
+	store := memory.New()
+	api := &API{
+		Commands: command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)},
+		Catalog:  lister,
+	}
+	return &fixture{api: api, h: api.Routes(), store: store}
+}
+
+func (f *fixture) do(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	var out map[string]any
+	if w.Body.Len() > 0 {
+		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%s %s: body %q is not JSON: %v", method, path, w.Body.String(), err)
+		}
+	}
+	return w.Code, out
+}
+
+// eventCount is the number of events in the whole store: bad input must
+// leave it unchanged.
+func (f *fixture) eventCount(t *testing.T) int {
+	page, err := f.store.ReadAll(context.Background(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page.Events)
+}
+
+const mug = `{"name":"Mug","description":"Blue","category":"kitchen","price":1250,"currency":"EUR","imageFile":"mug.png","stock":3}`
+
+func TestProductLifecycle(t *testing.T) {
+	f := newFixture(t, nil)
+	code, body := f.do(t, "POST", "/product", mug)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	if body["stock"].(float64) != 3 || body["price"].(float64) != 1250 {
+		t.Fatalf("create body %v", body)
+	}
+	events, _ := f.store.Load(context.Background(), catalog.StreamID(id), 1)
+	if len(events) != 2 || events[0].Type != "ProductCreated" || events[1].Type != "StockAdded" {
+		t.Fatalf("events %+v", events)
+	}
+
+	steps := []struct {
+		method, path, body string
+		wantStatus         int
+		check              func(map[string]any) bool
+	}{
+		{"GET", "/product/" + id, "", 200, func(b map[string]any) bool { return b["name"] == "Mug" }},
+		{"PUT", "/product/" + id, `{"name":"Big mug","price":1500,"currency":"EUR"}`, 200, func(b map[string]any) bool {
+			return b["name"] == "Big mug" && b["price"].(float64) == 1500 && b["description"] == "Blue"
+		}},
+		{"POST", "/product/" + id + "/stock", `{"quantity":7}`, 200, func(b map[string]any) bool { return b["stock"].(float64) == 10 }},
+		{"DELETE", "/product/" + id, "", 204, nil},
+		{"GET", "/product/" + id, "", 404, func(b map[string]any) bool { return errCode(b) == "product_not_found" }},
+		{"PUT", "/product/" + id, `{"name":"x"}`, 409, func(b map[string]any) bool { return errCode(b) == "product_deleted" }},
+		{"DELETE", "/product/" + id, "", 409, nil},
+		{"GET", "/product/nope", "", 404, nil},
+		{"POST", "/product/nope/stock", `{"quantity":1}`, 404, nil},
+	}
+	for _, s := range steps {
+		code, body := f.do(t, s.method, s.path, s.body)
+		if code != s.wantStatus || (s.check != nil && !s.check(body)) {
+			t.Fatalf("%s %s: %d %v, want %d", s.method, s.path, code, body, s.wantStatus)
+		}
+	}
+}
+
+func errCode(b map[string]any) string {
+	e, _ := b["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+func errField(b map[string]any) string {
+	e, _ := b["error"].(map[string]any)
+	c, _ := e["field"].(string)
+	return c
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	_, body := f.do(t, "POST", "/product", mug)
+	id := body["id"].(string)
+	before := f.eventCount(t)
+
+	long := strings.Repeat("x", 201)
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		wantField                string
+	}{
+		{"malformed", "POST", "/product", `{"name":`, 400, ""},
+		{"unknown field", "POST", "/product", `{"name":"a","category":"c","price":1,"currency":"EUR","id":"x"}`, 400, "id"},
+		{"wrong type", "POST", "/product", `{"name":"a","category":"c","price":"1","currency":"EUR"}`, 400, "price"},
+		{"missing name", "POST", "/product", `{"category":"c","price":1,"currency":"EUR"}`, 400, "name"},
+		{"long name", "POST", "/product", `{"name":"` + long + `","category":"c","price":1,"currency":"EUR"}`, 400, "name"},
+		{"negative price", "POST", "/product", `{"name":"a","category":"c","price":-1,"currency":"EUR"}`, 400, "price"},
+		{"bad currency", "POST", "/product", `{"name":"a","category":"c","price":1,"currency":"euro"}`, 400, "currency"},
+		{"negative stock", "POST", "/product", `{"name":"a","category":"c","price":1,"currency":"EUR","stock":-5}`, 400, "stock"},
+		{"huge stock", "POST", "/product", `{"name":"a","category":"c","price":1,"currency":"EUR","stock":99999999999}`, 400, "stock"},
+		{"too large", "POST", "/product", `{"name":"` + strings.Repeat("a", 300<<10) + `"}`, 413, ""},
+		{"price without currency", "PUT", "/product/" + id, `{"price":5}`, 400, "currency"},
+		{"update unknown field", "PUT", "/product/" + id, `{"stock":5}`, 400, "stock"},
+		{"zero stock", "POST", "/product/" + id + "/stock", `{"quantity":0}`, 400, "quantity"},
+		{"negative stock add", "POST", "/product/" + id + "/stock", `{"quantity":-3}`, 400, "quantity"},
+		{"huge stock add", "POST", "/product/" + id + "/stock", `{"quantity":1e12}`, 400, "quantity"},
+		{"bad limit", "GET", "/product?limit=0", "", 400, "limit"},
+		{"big limit", "GET", "/product?limit=101", "", 400, "limit"},
+		{"bad cursor", "GET", "/product?cursor=!!", "", 400, "cursor"},
+	}
+	lister := failingLister{}
+	f.api.Catalog = lister
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := f.do(t, tt.method, tt.path, tt.body)
+			if code != tt.wantStatus || errField(body) != tt.wantField {
+				t.Fatalf("%d %v, want %d field %q", code, body, tt.wantStatus, tt.wantField)
+			}
+			if n := f.eventCount(t); n != before {
+				t.Fatalf("bad input wrote %d events", n-before)
+			}
+		})
+	}
+}
+
+// failingLister answers like the read model does for an unknown cursor; any
+// other call means a bad request got past validation.
+type failingLister struct{}
+
+func (failingLister) List(_ context.Context, _ string, _ int32, cursor string) ([]readmodel.Product, string, error) {
+	if cursor != "" {
+		return nil, "", readmodel.ErrBadCursor
+	}
+	panic("List called with a request that should have been rejected")
+}
+
+func TestListPagesTheReadModel(t *testing.T) {
+	ctx := context.Background()
+	cat := readmodeltest.Catalog(t, readmodeltest.Client(t))
+	for i, c := range []string{"books", "books", "games"} {
+		row := readmodel.Product{ProductID: string(rune('a' + i)), Name: "n", Category: c, Price: 100, Currency: "EUR", Version: 1}
+		if _, err := cat.Put(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := newFixture(t, cat)
+	code, body := f.do(t, "GET", "/product?category=books&limit=1", "")
+	if code != 200 || len(body["items"].([]any)) != 1 || body["nextCursor"] == "" {
+		t.Fatalf("page 1: %d %v", code, body)
+	}
+	code, body = f.do(t, "GET", "/product?category=books&limit=1&cursor="+body["nextCursor"].(string), "")
+	if code != 200 || len(body["items"].([]any)) != 1 {
+		t.Fatalf("page 2: %d %v", code, body)
+	}
+	code, body = f.do(t, "GET", "/product?category=toys", "")
+	if code != 200 || len(body["items"].([]any)) != 0 {
+		t.Fatalf("empty category: %d %v", code, body)
+	}
+}

@@ -1,0 +1,34 @@
+// Command orderapi serves the read side: /order from the orders read model
+// and /audit, which reads any stream straight from the event store.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
+	"github.com/shopstream/shopstream/internal/config"
+	"github.com/shopstream/shopstream/internal/httpapi"
+	"github.com/shopstream/shopstream/internal/readmodel"
+)
+
+func main() {
+	cfg, err := config.OrderAPI.Load()
+	if err != nil {
+		log.Fatal(err)
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := dynamodb.NewFromConfig(awsCfg)
+	api := &API{
+		Events: ddbstore.New(db, cfg.EventsTable),
+		Orders: readmodel.Orders{Client: db, Table: cfg.OrdersTable},
+	}
+	lambda.Start(httpapi.Proxy(api.Routes()))
+}
