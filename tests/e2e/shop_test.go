@@ -1,0 +1,271 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Test cards of the simulated gateway (internal/payment).
+const (
+	cardApproved = "4242424242424242"
+	cardDeclined = "4000000000000002"
+	cardFlaky    = "4000000000000259"
+)
+
+// checkoutWithin bounds a checkout: retry waits are scaled down locally.
+const checkoutWithin = 60 * time.Second
+
+func (c *client) createProduct(name string, price, stock int) string {
+	c.t.Helper()
+	out := c.must(201, "POST", "/product", map[string]any{
+		"name": name, "description": "e2e", "category": "e2e", "price": price, "currency": "EUR", "imageFile": name + ".png", "stock": stock,
+	})
+	return out["id"].(string)
+}
+
+func (c *client) stock(productID string) int {
+	c.t.Helper()
+	return int(c.must(200, "GET", "/product/"+productID, nil)["stock"].(float64))
+}
+
+func (c *client) setBasket(user string, items map[string]int) {
+	c.t.Helper()
+	var list []map[string]any
+	for id, q := range items {
+		list = append(list, map[string]any{"productId": id, "quantity": q})
+	}
+	c.must(200, "POST", "/basket", map[string]any{"userName": user, "items": list})
+}
+
+func checkoutRequest(user, card string) map[string]any {
+	return map[string]any{
+		"userName": user, "firstName": "Ann", "lastName": "Lee", "email": "ann@example.com",
+		"address": "1 Main St", "paymentMethod": "card",
+		"cardInfo": map[string]any{"number": card, "expiry": "12/30", "cvc": "123"},
+	}
+}
+
+// checkout starts a checkout and returns its id.
+func (c *client) checkout(user, card string) string {
+	c.t.Helper()
+	out := c.must(202, "POST", "/basket/checkout", checkoutRequest(user, card))
+	return out["checkoutId"].(string)
+}
+
+// waitCheckout polls the checkout until it ends and returns its status.
+func (c *client) waitCheckout(id string) map[string]any {
+	c.t.Helper()
+	var st map[string]any
+	eventually(c.t, checkoutWithin, "checkout "+id+" ends", func() bool {
+		_, st = c.do("GET", "/checkout/"+id, nil)
+		return st["status"] == "SUCCEEDED" || st["status"] == "FAILED"
+	})
+	return st
+}
+
+func (c *client) orders(user string) []any {
+	c.t.Helper()
+	return c.must(200, "GET", "/order/"+user, nil)["items"].([]any)
+}
+
+// auditTypes returns the event types of a stream, in order.
+func (c *client) auditTypes(stream string) []string {
+	c.t.Helper()
+	code, out := c.do("GET", "/audit/"+stream, nil)
+	if code == 404 {
+		return nil
+	}
+	if code != 200 {
+		c.t.Fatalf("audit %s: %d %v", stream, code, out)
+	}
+	var types []string
+	for i, e := range out["events"].([]any) {
+		m := e.(map[string]any)
+		if int(m["version"].(float64)) != i+1 {
+			c.t.Fatalf("audit %s: event %d has version %v", stream, i, m["version"])
+		}
+		types = append(types, m["type"].(string))
+	}
+	return types
+}
+
+func count(types []string, t string) int {
+	n := 0
+	for _, x := range types {
+		if x == t {
+			n++
+		}
+	}
+	return n
+}
+
+func TestHappyPath(t *testing.T) {
+	c := stack(t).client(t)
+	user := unique(t, "happy")
+	mug := c.createProduct("Mug", 1250, 5)
+	tea := c.createProduct("Tea", 400, 20)
+	// The client's price is ignored: the catalog's is used.
+	c.must(200, "POST", "/basket", map[string]any{"userName": user, "items": []map[string]any{
+		{"productId": mug, "quantity": 2, "price": 1}, {"productId": tea, "quantity": 3},
+	}})
+
+	id := c.checkout(user, cardApproved)
+	st := c.waitCheckout(id)
+	if st["status"] != "SUCCEEDED" || st["orderId"] == nil {
+		t.Fatalf("checkout: %v", st)
+	}
+	orderID := st["orderId"].(string)
+
+	var orders []any
+	eventually(t, 30*time.Second, "order visible", func() bool { orders = c.orders(user); return len(orders) > 0 })
+	time.Sleep(500 * time.Millisecond) // a second order would show up by now
+	orders = c.orders(user)
+	if len(orders) != 1 {
+		t.Fatalf("want exactly one order, got %v", orders)
+	}
+	order := c.must(200, "GET", "/order/"+user+"/"+orderID, nil)
+	if order["total"].(float64) != 2*1250+3*400 || len(order["lines"].([]any)) != 2 {
+		t.Fatalf("order: %v", order)
+	}
+	for _, l := range order["lines"].([]any) {
+		line := l.(map[string]any)
+		want := map[string]float64{mug: 1250, tea: 400}[line["productId"].(string)]
+		if line["unitPrice"].(float64) != want {
+			t.Fatalf("line priced %v, want the catalog's %v", line["unitPrice"], want)
+		}
+	}
+	if got := c.stock(mug); got != 3 {
+		t.Fatalf("mug stock %d, want 3", got)
+	}
+	if got := c.stock(tea); got != 17 {
+		t.Fatalf("tea stock %d, want 17", got)
+	}
+
+	basket := strings.Join(c.auditTypes("basket-"+user), ",")
+	if !strings.HasSuffix(basket, "CheckoutStarted,BasketCheckedOut") || !strings.HasPrefix(basket, "BasketItemQuantitySet") {
+		t.Fatalf("basket audit: %s", basket)
+	}
+	if got := strings.Join(c.auditTypes("product-"+mug), ","); got != "ProductCreated,StockAdded,StockReserved" {
+		t.Fatalf("product audit: %s", got)
+	}
+	if got := strings.Join(c.auditTypes("order-"+orderID), ","); got != "OrderPlaced" {
+		t.Fatalf("order audit: %s", got)
+	}
+	// The basket is empty and usable again.
+	if items := c.must(200, "GET", "/basket/"+user, nil)["items"].([]any); len(items) != 0 {
+		t.Fatalf("basket after checkout: %v", items)
+	}
+}
+
+func TestPaymentDeclined(t *testing.T) {
+	c := stack(t).client(t)
+	user := unique(t, "declined")
+	mug := c.createProduct("Mug", 1250, 5)
+	c.setBasket(user, map[string]int{mug: 2})
+
+	st := c.waitCheckout(c.checkout(user, cardDeclined))
+	reason, _ := st["reason"].(map[string]any)
+	if st["status"] != "FAILED" || reason["code"] != "payment_declined" {
+		t.Fatalf("checkout: %v", st)
+	}
+	if got := c.stock(mug); got != 5 {
+		t.Fatalf("stock %d after a declined payment, want 5 (released)", got)
+	}
+	if types := c.auditTypes("product-" + mug); count(types, "StockReserved") != 1 || count(types, "StockReservationReleased") != 1 {
+		t.Fatalf("product audit: %v", types)
+	}
+	if orders := c.orders(user); len(orders) != 0 {
+		t.Fatalf("orders after a declined payment: %v", orders)
+	}
+	// The basket is usable again: change it and check out successfully.
+	c.setBasket(user, map[string]int{mug: 1})
+	if st := c.waitCheckout(c.checkout(user, cardApproved)); st["status"] != "SUCCEEDED" {
+		t.Fatalf("second checkout: %v", st)
+	}
+}
+
+func TestTransientPaymentFailureIsRetried(t *testing.T) {
+	c := stack(t).client(t)
+	user := unique(t, "flaky")
+	mug := c.createProduct("Mug", 1250, 5)
+	c.setBasket(user, map[string]int{mug: 1})
+	if st := c.waitCheckout(c.checkout(user, cardFlaky)); st["status"] != "SUCCEEDED" {
+		t.Fatalf("checkout with a card that fails once: %v", st)
+	}
+}
+
+func TestOutOfStock(t *testing.T) {
+	c := stack(t).client(t)
+	user := unique(t, "oos")
+	mug := c.createProduct("Mug", 1250, 1)
+	c.setBasket(user, map[string]int{mug: 2})
+
+	st := c.waitCheckout(c.checkout(user, cardApproved))
+	reason, _ := st["reason"].(map[string]any)
+	if st["status"] != "FAILED" || reason["code"] != "out_of_stock" {
+		t.Fatalf("checkout: %v", st)
+	}
+	if got := c.stock(mug); got != 1 {
+		t.Fatalf("stock %d, want 1", got)
+	}
+	if types := c.auditTypes("product-" + mug); count(types, "StockReserved") != 0 {
+		t.Fatalf("something was reserved: %v", types)
+	}
+}
+
+func TestConcurrentCheckoutsDoNotOversell(t *testing.T) {
+	c := stack(t).client(t)
+	const buyers, units = 20, 5
+	mug := c.createProduct("Mug", 1250, units)
+	users := make([]string, buyers)
+	ids := make([]string, buyers)
+	for i := range users {
+		users[i] = fmt.Sprintf("%s-%d", unique(t, "race"), i)
+		c.setBasket(users[i], map[string]int{mug: 1})
+	}
+	errs := make(chan string, buyers)
+	for i := range users {
+		go func() {
+			code, out := c.do("POST", "/basket/checkout", checkoutRequest(users[i], cardApproved))
+			if code != 202 {
+				errs <- fmt.Sprintf("checkout %d: %d %v", i, code, out)
+				return
+			}
+			ids[i] = out["checkoutId"].(string)
+			errs <- ""
+		}()
+	}
+	for range users {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+	succeeded := 0
+	for _, id := range ids {
+		st := c.waitCheckout(id)
+		if st["status"] == "SUCCEEDED" {
+			succeeded++
+		} else if r, _ := st["reason"].(map[string]any); r["code"] != "out_of_stock" {
+			t.Fatalf("checkout %s failed for another reason: %v", id, st)
+		}
+		if s := c.stock(mug); s < 0 {
+			t.Fatalf("stock went negative: %d", s)
+		}
+	}
+	if succeeded != units {
+		t.Fatalf("%d checkouts succeeded, want exactly %d", succeeded, units)
+	}
+	if s := c.stock(mug); s != 0 {
+		t.Fatalf("stock %d, want 0", s)
+	}
+	total := 0
+	eventually(t, 30*time.Second, "5 orders visible", func() bool {
+		total = 0
+		for _, u := range users {
+			total += len(c.orders(u))
+		}
+		return total == units
+	})
+}
