@@ -1,0 +1,12 @@
+// Package lambda is the local Lambda service. It provisions
+// AWS::Lambda::Function resources by building each function's Go package
+// for the host (cached by a hash of its sources), runs the binaries as child
+// processes that talk to a per-process Lambda Runtime API on 127.0.0.1, and
+// serves the Lambda Invoke REST API on the shared endpoint.
+//
+// Behaviour follows AWS where a caller can observe it: warm processes are
+// reused, concurrent invocations start more processes up to a per-function
+// limit (callers beyond it wait), a timed-out invocation kills its process
+// and returns "Task timed out", and a process that exits mid-invocation
+// fails that invocation with Runtime.ExitError and is replaced next time.
+package lambda

@@ -1,0 +1,75 @@
+// Command testfn is the lambda package's test function: its payload's "op"
+// picks a behaviour (echo, fail, sleep, crash, exit, env, pid).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// TestError is returned by op "fail"; AWS reports its Go type name as the
+// errorType.
+type TestError struct{ Reason string }
+
+func (e *TestError) Error() string { return "test failure: " + e.Reason }
+
+type request struct {
+	Op    string          `json:"op"`
+	Value json.RawMessage `json:"value,omitempty"`
+	MS    int             `json:"ms,omitempty"`
+}
+
+func handle(ctx context.Context, req request) (any, error) {
+	switch req.Op {
+	case "echo":
+		return req.Value, nil
+	case "fail":
+		return nil, &TestError{Reason: string(req.Value)}
+	case "sleep":
+		time.Sleep(time.Duration(req.MS) * time.Millisecond)
+		return "slept", nil
+	case "crash":
+		fmt.Println("crashing now")
+		os.Exit(2)
+	case "exit":
+		os.Exit(0)
+	case "env":
+		env := map[string]string{}
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		return env, nil
+	case "pid":
+		lc, _ := lambdacontext.FromContext(ctx)
+		deadline, _ := ctx.Deadline()
+		return map[string]any{"pid": os.Getpid(), "requestId": lc.AwsRequestID, "arn": lc.InvokedFunctionArn, "deadlineInMs": time.Until(deadline).Milliseconds()}, nil
+	}
+	return nil, fmt.Errorf("unknown op %q", req.Op)
+}
+
+func main() {
+	switch os.Getenv("TESTFN_INIT") {
+	case "exit":
+		fmt.Fprintln(os.Stderr, "init failed on purpose")
+		os.Exit(1)
+	case "init-error":
+		// A custom runtime reports a failed init through the Runtime API.
+		url := "http://" + os.Getenv("AWS_LAMBDA_RUNTIME_API") + "/2018-06-01/runtime/init/error"
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"errorType":"ConfigError","errorMessage":"EVENTS_TABLE is not set"}`))
+		req.Header.Set("Lambda-Runtime-Function-Error-Type", "ConfigError")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		os.Exit(1)
+	}
+	lambda.Start(handle)
+}
