@@ -1,0 +1,30 @@
+// Package stepfunctions is the local AWS Step Functions service: the
+// AWSStepFunctions JSON 1.0 API on the shared loopback endpoint, a
+// provisioner for AWS::StepFunctions::StateMachine, and executions run by
+// the asl interpreter with Lambda and AWS SDK task integrations.
+//
+// Wiring, in the order the runtime does it:
+//
+//	svc, err := stepfunctions.New(db, stepfunctions.Options{Invoker: lambdas, TimeScale: scale})
+//	svc.Register(endpoint)  // API, and the services SDK tasks call
+//	// ... provision the template: svc is the stack.Provisioner for state machines
+//	svc.ResumeExecutions()  // once the functions and tables exist
+//	// ... on shutdown, before closing db:
+//	svc.Close()
+//
+// Executions persist in the shared state store ("sfn/..." buckets): the
+// machine definitions, every execution's record and its history, and a
+// resume point written before each top-level state is entered. On restart,
+// ResumeExecutions continues every RUNNING execution from its last resume
+// point: the state that was in progress runs again with the input it had
+// (at-least-once, like a Step Functions retry; a Map or Parallel state
+// starts over as a whole), and the history goes on from where it stopped.
+// An execution that cannot resume (its machine is gone) is marked FAILED
+// with States.Runtime. None vanishes.
+//
+// Deviations from AWS worth knowing: Express machines keep history like
+// Standard ones; timeouts (task and machine) are real time and are not
+// scaled by the time-scale option, which only shrinks Wait states and
+// Retry intervals; .sync and .waitForTaskToken integrations are not
+// supported.
+package stepfunctions
