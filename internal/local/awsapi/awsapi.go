@@ -36,6 +36,9 @@ type Error struct {
 	Status  int
 	// Extra fields merged into the error body (e.g. CancellationReasons).
 	Extra map[string]any
+	// Header is set on the error response (e.g. SQS's x-amzn-query-error,
+	// which query-compatible SDKs read the legacy error code from).
+	Header map[string]string
 }
 
 func (e *Error) Error() string { return e.Type + ": " + e.Message }
@@ -149,6 +152,9 @@ func WriteError(w http.ResponseWriter, contentType, typePrefix string, e *Error)
 	status := e.Status
 	if status == 0 {
 		status = http.StatusBadRequest
+	}
+	for k, v := range e.Header {
+		w.Header().Set(k, v)
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Amzn-Errortype", e.Type)

@@ -148,7 +148,26 @@ type apiError struct {
 func (e *apiError) Error() string { return e.typ + ": " + e.msg }
 
 func (e *apiError) aws() *awsapi.Error {
-	return &awsapi.Error{Type: e.typ, Message: e.msg, Status: http.StatusBadRequest}
+	code := e.typ
+	if legacy, ok := legacyCodes[e.typ]; ok {
+		code = legacy
+	}
+	return &awsapi.Error{Type: e.typ, Message: e.msg, Status: http.StatusBadRequest,
+		Header: map[string]string{"x-amzn-query-error": code + ";Sender"}}
+}
+
+// legacyCodes are the query-protocol error codes SQS still reports in the
+// x-amzn-query-error header, from which SDKs take the error code.
+var legacyCodes = map[string]string{
+	"QueueDoesNotExist":            "AWS.SimpleQueueService.NonExistentQueue",
+	"TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+	"EmptyBatchRequest":            "AWS.SimpleQueueService.EmptyBatchRequest",
+	"BatchEntryIdsNotDistinct":     "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+	"InvalidBatchEntryId":          "AWS.SimpleQueueService.InvalidBatchEntryId",
+	"BatchRequestTooLong":          "AWS.SimpleQueueService.BatchRequestTooLong",
+	"PurgeQueueInProgress":         "AWS.SimpleQueueService.PurgeQueueInProgress",
+	"QueueDeletedRecently":         "AWS.SimpleQueueService.QueueDeletedRecently",
+	"UnsupportedOperation":         "AWS.SimpleQueueService.UnsupportedOperation",
 }
 
 func invalidParameter(format string, args ...any) error {

@@ -481,7 +481,7 @@ func TestBadInput(t *testing.T) {
 		{"send to missing queue", func() error {
 			_, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &missing, MessageBody: aws.String("x")})
 			return err
-		}, "QueueDoesNotExist", "does not exist"},
+		}, "AWS.SimpleQueueService.NonExistentQueue", "does not exist"},
 		{"body over 256 KiB", func() error {
 			_, err := e.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &url, MessageBody: &tooBig})
 			return err
@@ -509,12 +509,12 @@ func TestBadInput(t *testing.T) {
 		{"batch of 11", func() error {
 			_, err := e.client.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: &url, Entries: tenPlusOne})
 			return err
-		}, "TooManyEntriesInBatchRequest", "11"},
+		}, "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", "11"},
 		{"batch ids repeat", func() error {
 			_, err := e.client.SendMessageBatch(ctx, &awssqs.SendMessageBatchInput{QueueUrl: &url, Entries: []types.SendMessageBatchRequestEntry{
 				{Id: aws.String("a"), MessageBody: aws.String("x")}, {Id: aws.String("a"), MessageBody: aws.String("y")}}})
 			return err
-		}, "BatchEntryIdsNotDistinct", "a"},
+		}, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "a"},
 		{"garbage receipt handle", func() error {
 			_, err := e.client.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: aws.String("!!")})
 			return err
