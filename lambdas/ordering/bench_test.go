@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/shopstream/shopstream/internal/readmodel"
+)
+
+// discardRows accepts every row.
+type discardRows struct{}
+
+func (discardRows) Put(context.Context, readmodel.Order) (bool, error) { return true, nil }
+
+// BenchmarkPlace measures the ordering function's own work per message
+// (decode the envelope, place the order, build the row) on the memory
+// store, without the read model's network round trip. The first 1000
+// iterations place new orders; the rest are redeliveries, which decide
+// nothing.
+func BenchmarkPlace(b *testing.B) {
+	r := newRunner()
+	p := &Placer{Commands: r, Orders: discardRows{}, Now: time.Now}
+	ctx := context.Background()
+	var msgs []events.SQSMessage
+	for i := range 1000 {
+		msgs = append(msgs, message(b, r, fmt.Sprint(i), checkedOut(fmt.Sprintf("c%d", i)), 1))
+	}
+	lat := make([]time.Duration, 0, b.N)
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		if err := p.Place(ctx, msgs[i%len(msgs)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/shopstream/shopstream/eventstore"
+	"github.com/shopstream/shopstream/eventstore/memory"
+	"github.com/shopstream/shopstream/internal/catalog"
+	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/command"
+	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/workflows/errnames"
+)
+
+func newRunner(store eventstore.Store) command.Runner {
+	clock := func() time.Time { return time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC) }
+	return command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(clock, nil)}
+}
+
+func runProduct(t *testing.T, r command.Runner, id string, decide func(*catalog.Product) ([]domain.Event, error)) {
+	t.Helper()
+	if _, _, err := command.Run(context.Background(), r, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, eventstore.Metadata{}, decide); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stocked creates product id with 10 units and reserves reserve of them
+// for checkout c1 (none when reserve is 0).
+func stocked(t *testing.T, r command.Runner, id string, reserve int64) {
+	t.Helper()
+	runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) {
+		return p.Create(catalog.Details{Name: "P " + id, Category: "kitchen", Price: 100, Currency: "EUR"})
+	})
+	runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) { return p.AddStock(10) })
+	if reserve > 0 {
+		runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) { return p.Reserve("c1", reserve) })
+	}
+}
+
+func lines(ids ...string) []domain.PricedLine {
+	var out []domain.PricedLine
+	for _, id := range ids {
+		out = append(out, domain.PricedLine{ProductID: id, Name: "P " + id, UnitPrice: 100, Currency: "EUR", Quantity: 1, LineTotal: 100})
+	}
+	return out
+}
+
+func available(t *testing.T, r command.Runner, id string) int64 {
+	t.Helper()
+	p, _ := catalog.New(id)
+	if err := r.Load(context.Background(), catalog.StreamID(id), p); err != nil {
+		t.Fatal(err)
+	}
+	if _, held := p.Reserved("c1"); held {
+		t.Fatalf("product %s still holds stock for c1", id)
+	}
+	return p.Available()
+}
+
+func TestReleaseGivesBackOnlyWhatWasReserved(t *testing.T) {
+	r := newRunner(memory.New())
+	stocked(t, r, "a", 3)
+	stocked(t, r, "b", 2)
+	stocked(t, r, "c", 0) // the Map failed before reserving this line
+	h := &Releaser{Commands: r}
+	in := checkout.Release{CheckoutID: "c1", Lines: lines("a", "b", "c"), Error: &checkout.Error{Error: errnames.PaymentDeclined}}
+
+	for i, want := range []int{2, 0} { // the retry releases nothing more
+		got, err := h.Handle(context.Background(), in)
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		if got.Released != want {
+			t.Fatalf("run %d: released %d, want %d", i, got.Released, want)
+		}
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if got := available(t, r, id); got != 10 {
+			t.Fatalf("product %s has %d available, want 10", id, got)
+		}
+	}
+	if _, err := h.Handle(context.Background(), checkout.Release{CheckoutID: "c1"}); err != nil {
+		t.Fatalf("releasing no lines: %v", err)
+	}
+}
+
+// conflicting is a store whose appends to one stream always lose a race.
+type conflicting struct {
+	eventstore.Store
+	stream string
+}
+
+func (s conflicting) Append(ctx context.Context, stream string, expected int64, events ...eventstore.Event) ([]eventstore.Event, error) {
+	if stream == s.stream {
+		return nil, &eventstore.Error{Op: "append", Stream: stream, Err: eventstore.ErrConcurrency}
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+func TestReleaseConflictIsRetriedAfterReleasingTheRest(t *testing.T) {
+	mem := memory.New()
+	stocked(t, newRunner(mem), "a", 3)
+	stocked(t, newRunner(mem), "b", 2)
+	h := &Releaser{Commands: newRunner(conflicting{Store: mem, stream: catalog.StreamID("a")})}
+	_, err := h.Handle(context.Background(), checkout.Release{CheckoutID: "c1", Lines: lines("a", "b")})
+	if err == nil || reflect.TypeOf(err).Elem().Name() != errnames.StockConflict {
+		t.Fatalf("err = %v, want %s", err, errnames.StockConflict)
+	}
+	if got := available(t, newRunner(mem), "b"); got != 10 {
+		t.Fatalf("b has %d available, want its release done despite a's conflict", got)
+	}
+	// The workflow's retry, once the contention is gone.
+	got, err := (&Releaser{Commands: newRunner(mem)}).Handle(context.Background(), checkout.Release{CheckoutID: "c1", Lines: lines("a", "b")})
+	if err != nil || got.Released != 1 {
+		t.Fatalf("retry released %d, %v; want 1", got.Released, err)
+	}
+}
