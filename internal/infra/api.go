@@ -1,0 +1,110 @@
+package infra
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/shopstream/shopstream/internal/config"
+)
+
+// Route is one REST method and the function that serves it.
+type Route struct {
+	Method   string
+	Path     string // "/product/{id}"
+	Function string // config.Function name
+}
+
+// Routes returns the REST API's routes, in a stable order.
+func Routes() []Route {
+	catalog, basket, order := config.CatalogAPI.Name, config.BasketAPI.Name, config.OrderAPI.Name
+	return []Route{
+		{"POST", "/product", catalog},
+		{"GET", "/product", catalog},
+		{"GET", "/product/{id}", catalog},
+		{"PUT", "/product/{id}", catalog},
+		{"DELETE", "/product/{id}", catalog},
+		{"POST", "/product/{id}/stock", catalog},
+
+		{"POST", "/basket", basket},
+		{"GET", "/basket/{userName}", basket},
+		{"DELETE", "/basket/{userName}", basket},
+		{"POST", "/basket/checkout", basket},
+		{"GET", "/checkout/{checkoutId}", basket},
+
+		{"GET", "/order/{userName}", order},
+		{"GET", "/order/{userName}/{orderId}", order},
+		{"GET", "/audit/{streamId}", order},
+	}
+}
+
+// API is the REST API and the functions behind it.
+type API struct {
+	RestAPI   awsapigateway.RestApi
+	Functions map[string]awslambda.Function // by config.Function name
+}
+
+// NewAPI creates the REST API, deployed to a stage named stage with access
+// logs and tracing, and one function per bounded context: catalog, basket
+// (with checkout) and order (with audit). Every route is a Lambda proxy
+// integration. The resources the functions need must already be bound.
+func NewAPI(scope constructs.Construct, id, stage string, fns *FunctionFactory) *API {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	functions := map[string]awslambda.Function{}
+	for _, f := range []config.Function{config.CatalogAPI, config.BasketAPI, config.OrderAPI} {
+		functions[f.Name] = fns.New(c, f, FunctionOptions{})
+	}
+	accessLogs := awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	api := awsapigateway.NewRestApi(c, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		RestApiName: jsii.String("shopstream-" + stage),
+		Description: jsii.String("shopstream " + stage + " REST API"),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(stage),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_JsonWithStandardFields(nil),
+			TracingEnabled:       jsii.Bool(true),
+			MetricsEnabled:       jsii.Bool(true),
+		},
+		// Execution logging needs the account-wide API Gateway CloudWatch
+		// role, which two stages in one account would fight over.
+		CloudWatchRole: jsii.Bool(false),
+	})
+	integrations := map[string]awsapigateway.LambdaIntegration{}
+	for name, fn := range functions {
+		integrations[name] = awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
+			Proxy: jsii.Bool(true),
+			// One invoke permission per method for the deployed stage only;
+			// the console's test button is not worth doubling them.
+			AllowTestInvoke: jsii.Bool(false),
+		})
+	}
+	for _, r := range Routes() {
+		api.Root().ResourceForPath(jsii.String(strings.TrimPrefix(r.Path, "/"))).AddMethod(jsii.String(r.Method), integrations[r.Function], nil)
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(api, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-APIG2"), Reason: jsii.String(
+			"Each handler validates its input strictly and answers 400 naming the field and the reason " +
+				"(DESIGN §6); API Gateway models would duplicate those rules in a second place.")},
+		{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
+			"No WAF web ACL in the sample stack (a monthly cost per ACL); associate one for production.")},
+		{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(
+			"The sample shop API is public, like the course project it follows; put an authorizer " +
+				"(Cognito or IAM) in front of it before real use.")},
+		{Id: jsii.String("AwsSolutions-COG4"), Reason: jsii.String(
+			"The sample shop API is public, like the course project it follows; put a Cognito " +
+				"authorizer in front of it before real use.")},
+		{Id: jsii.String("AwsSolutions-APIG6"), Reason: jsii.String(
+			"Access logging and X-Ray tracing are on; execution logging needs the account-wide API " +
+				"Gateway CloudWatch role, a singleton two stages in one account would fight over.")},
+	}, jsii.Bool(true))
+	return &API{RestAPI: api, Functions: functions}
+}

@@ -1,0 +1,62 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/shopstream/shopstream/internal/config"
+)
+
+// Ordering consumer settings.
+const (
+	orderingTimeoutSeconds = 30
+	// AWS advises a visibility timeout of at least six times the consumer's
+	// timeout, so a batch being retried by Lambda is not redelivered.
+	orderQueueVisibilityFactor = 6
+	orderBatchSize             = 10
+	orderMaxReceiveCount       = 5
+)
+
+// Ordering turns checked-out baskets into orders: a rule sends every
+// BasketCheckedOut to OrderQueue, whose consumer places the order.
+type Ordering struct {
+	Rule     awsevents.Rule
+	Queue    awssqs.Queue
+	DLQ      awssqs.Queue
+	Consumer awslambda.Function
+}
+
+// NewOrdering creates the rule, the queue with its dead-letter queue, and
+// the ordering function; it binds the queue to config.OrderQueueURL.
+func NewOrdering(scope constructs.Construct, id string, bus awsevents.IEventBus, fns *FunctionFactory) *Ordering {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	dlq := newFailureQueue(c, "OrderDLQ")
+	queue := newSecureQueue(c, "OrderQueue", &awssqs.QueueProps{
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(orderQueueVisibilityFactor * orderingTimeoutSeconds)),
+		DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(orderMaxReceiveCount)},
+	})
+	fns.Resources.AddQueue(config.OrderQueueURL, queue)
+
+	rule := awsevents.NewRule(c, jsii.String("BasketCheckedOutRule"), &awsevents.RuleProps{
+		EventBus:    bus,
+		Description: jsii.String("Checked-out baskets become orders"),
+		EventPattern: &awsevents.EventPattern{
+			DetailType: jsii.Strings(BasketCheckedOut),
+		},
+	})
+	rule.AddTarget(awseventstargets.NewSqsQueue(queue, nil))
+
+	consumer := fns.New(c, config.Ordering, FunctionOptions{TimeoutSeconds: orderingTimeoutSeconds})
+	consumer.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(orderBatchSize),
+		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}))
+	return &Ordering{Rule: rule, Queue: queue, DLQ: dlq, Consumer: consumer}
+}

@@ -1,0 +1,125 @@
+package infra
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/shopstream/shopstream/internal/config"
+	"github.com/shopstream/shopstream/workflows"
+)
+
+// DefaultStage is the stage used when the context does not name one.
+const DefaultStage = "dev"
+
+// stagePattern keeps a stage usable in stack names, API stage names and
+// CloudFormation-generated physical names.
+var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+
+// ValidateStage reports why stage cannot name a deployment, or nil.
+func ValidateStage(stage string) error {
+	if !stagePattern.MatchString(stage) {
+		return fmt.Errorf("stage %q: must be 1-20 lowercase letters, digits or '-', starting with a letter", stage)
+	}
+	return nil
+}
+
+// StackName returns the stack's name for stage, so stages deploy side by
+// side in one account.
+func StackName(stage string) string { return "Shopstream-" + stage }
+
+// StackProps configure NewStack.
+type StackProps struct {
+	awscdk.StackProps
+	Stage string
+	// Bundler builds the functions; NewStackBundler makes the usual one.
+	Bundler *Bundler
+}
+
+// Stack is the whole pipeline. Its fields let tests and the app reach the
+// parts; every physical name is left to CloudFormation.
+type Stack struct {
+	awscdk.Stack
+	Events     awsdynamodb.Table
+	ReadModels *ReadModels
+	EventBus   *EventBus
+	Ordering   *Ordering
+	Catalog    *CatalogProjection
+	Checkout   *workflows.Checkout
+	API        *API
+}
+
+// StackPackages returns the Go package of every function of the stack.
+func StackPackages() []string {
+	var pkgs []string
+	for _, f := range config.Functions() {
+		pkgs = append(pkgs, f.Package())
+	}
+	return pkgs
+}
+
+// NewStackBundler returns a Bundler for every function of the stack, in the
+// module rooted at root, keeping its builds in buildDir (see NewBundler).
+func NewStackBundler(root, buildDir string) *Bundler {
+	return NewBundler(root, buildDir, StackPackages()...)
+}
+
+// NewStack creates the stack named StackName(props.Stage). It panics on an
+// invalid stage, as CDK constructs do on invalid input; validate the stage
+// with ValidateStage first to report it as an error.
+func NewStack(scope constructs.Construct, props *StackProps) *Stack {
+	if err := ValidateStage(props.Stage); err != nil {
+		panic(err)
+	}
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("shopstream: event-sourced ordering pipeline (" + props.Stage + ")")
+	}
+	stack := awscdk.NewStack(scope, jsii.String(StackName(props.Stage)), &sp)
+	awscdk.Tags_Of(stack).Add(jsii.String("app"), jsii.String("shopstream"), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(props.Stage), nil)
+
+	resources := NewResources(props.Stage)
+	fns := &FunctionFactory{Bundler: props.Bundler, Resources: resources}
+
+	events := NewEventStoreTable(stack, "Events")
+	readModels := NewReadModels(stack, "ReadModels")
+	resources.AddTable(config.EventsTable, events)
+	resources.AddTable(config.CatalogTable, readModels.Catalog)
+	resources.AddTable(config.OrdersTable, readModels.Orders)
+
+	bus := NewEventBus(stack, "EventBus", events, fns)
+	ordering := NewOrdering(stack, "Ordering", bus.Bus, fns)
+	catalog := NewCatalogProjection(stack, "CatalogProjection", bus.Bus, fns)
+
+	tasks := constructs.NewConstruct(stack, jsii.String("CheckoutTasks"))
+	checkout := workflows.NewCheckout(stack, "Checkout", workflows.CheckoutTasks{
+		PriceBasket:          fns.New(tasks, config.PriceBasket, FunctionOptions{}),
+		ReserveStock:         fns.New(tasks, config.ReserveStock, FunctionOptions{}),
+		AuthorizePayment:     fns.New(tasks, config.AuthorizePayment, FunctionOptions{}),
+		ConfirmCheckout:      fns.New(tasks, config.ConfirmCheckout, FunctionOptions{}),
+		ReleaseStock:         fns.New(tasks, config.ReleaseStock, FunctionOptions{}),
+		RecordCheckoutFailed: fns.New(tasks, config.RecordCheckoutFailed, FunctionOptions{}),
+	})
+	resources.AddStateMachine(config.CheckoutStateMachineARN, checkout.StateMachine)
+
+	api := NewAPI(stack, "Api", props.Stage, fns)
+
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
+		Value:       api.RestAPI.Url(),
+		Description: jsii.String("Base URL of the REST API"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("CheckoutStateMachineArn"), &awscdk.CfnOutputProps{
+		Value: checkout.StateMachine.StateMachineArn(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("EventBusName"), &awscdk.CfnOutputProps{
+		Value: bus.Bus.EventBusName(),
+	})
+
+	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
+		Ordering: ordering, Catalog: catalog, Checkout: checkout, API: api}
+}
