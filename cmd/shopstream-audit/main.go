@@ -6,8 +6,8 @@
 //
 //	shopstream-audit [-env-file F] history <streamId>
 //	shopstream-audit [-env-file F] verify
-//	shopstream-audit [-env-file F] replay --since 2026-11-26T00:00:00Z
-//	shopstream-audit [-env-file F] executions [--status FAILED] [--limit 20]
+//	shopstream-audit [-env-file F] replay -since 2026-11-26T00:00:00Z
+//	shopstream-audit [-env-file F] executions [-status FAILED] [-limit 20]
 //
 // Resource names come from the environment variables the Lambdas use
 // (EVENTS_TABLE, CATALOG_TABLE, ORDERS_TABLE, EVENT_BUS_NAME,

@@ -19,6 +19,7 @@ import (
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/publish"
 )
 
 var t0 = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
@@ -89,7 +90,7 @@ type fakeBus struct {
 func (b *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
 	call := len(b.calls)
 	b.calls = append(b.calls, in.Entries)
-	if len(in.Entries) > MaxBatchEntries {
+	if len(in.Entries) > publish.MaxBatchEntries {
 		return nil, errors.New("ValidationException: too many entries")
 	}
 	if b.fail != nil {
@@ -183,9 +184,9 @@ func TestBatchesStayUnderTheSizeLimit(t *testing.T) {
 	for _, c := range bus.calls {
 		total := 0
 		for _, e := range c {
-			total += entrySize(e)
+			total += publish.Size(e)
 		}
-		if total > MaxBatchSize {
+		if total > publish.MaxBatchSize {
 			t.Fatalf("a request of %d bytes", total)
 		}
 	}
@@ -315,7 +316,7 @@ func TestOnlyInsertsArePublished(t *testing.T) {
 
 func TestOversizedEventIsReportedNotDropped(t *testing.T) {
 	evs := stored(t, 2)
-	evs[1].Data = json.RawMessage(`{"name":"` + strings.Repeat("x", MaxBatchSize) + `"}`)
+	evs[1].Data = json.RawMessage(`{"name":"` + strings.Repeat("x", publish.MaxBatchSize) + `"}`)
 	bus := &fakeBus{}
 	var waits []time.Duration
 	resp, _ := newPublisher(bus, &waits).Handle(context.Background(), inserts(t, evs))

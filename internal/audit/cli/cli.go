@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/shopstream/shopstream/internal/audit"
 	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/publish"
 	"github.com/shopstream/shopstream/internal/readmodel"
 )
 
@@ -37,6 +40,7 @@ const usage = `usage: shopstream-audit [-env-file FILE] COMMAND
 commands:
   history STREAM_ID                 print a stream's events in order
   verify                            rebuild every read model from the events and report differences (exit 3 on drift)
+  replay -since TIME                re-publish events recorded at or after TIME (RFC 3339) to the bus
   executions [-status S] [-limit N] list checkout executions with their steps
 `
 
@@ -96,6 +100,28 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if !report.Print(stdout) {
 			return ExitDrift
 		}
+		return nil
+	case "replay":
+		rfs := flag.NewFlagSet("replay", flag.ContinueOnError)
+		rfs.SetOutput(stderr)
+		since := rfs.String("since", "", "replay events recorded at or after this RFC 3339 time (required)")
+		if err := rfs.Parse(rest); err != nil {
+			return err
+		}
+		at, err := time.Parse(time.RFC3339, *since)
+		if err != nil {
+			return fmt.Errorf("-since %q: want an RFC 3339 time such as 2026-11-26T00:00:00Z", *since)
+		}
+		cfg, err := config.LoadFrom(lookup, config.EventsTable, config.EventBusName)
+		if err != nil {
+			return err
+		}
+		n, err := audit.Replay(ctx, ddbstore.New(dynamodb.NewFromConfig(awsCfg), cfg.EventsTable), registry.Default(),
+			publish.Sender{Bus: eventbridge.NewFromConfig(awsCfg)}, cfg.EventBusName, at, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d events replayed to %s\n", n, cfg.EventBusName)
 		return nil
 	case "executions":
 		efs := flag.NewFlagSet("executions", flag.ContinueOnError)

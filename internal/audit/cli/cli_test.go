@@ -47,6 +47,8 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{[]string{"history"}, "history takes one stream id"},
 		{[]string{"history", "basket-ann"}, "EVENTS_TABLE"},
 		{[]string{"executions", "-status", "DONE"}, `-status "DONE"`},
+		{[]string{"replay"}, `-since ""`},
+		{[]string{"replay", "-since", "yesterday"}, `-since "yesterday"`},
 		{[]string{"-env-file", "/nonexistent/env", "verify"}, "env file"},
 	}
 	for _, tt := range tests {

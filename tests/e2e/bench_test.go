@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkCheckoutToOrder measures, on a local runtime with retry waits
+// unscaled (--time-scale 1), how long a checkout takes from the POST to the
+// order being visible in the orders read model, and the sustained rate.
+// Run it with a fixed count of checkouts:
+//
+//	go test -run '^$' -bench CheckoutToOrder -benchtime 200x ./tests/e2e
+func BenchmarkCheckoutToOrder(b *testing.B) {
+	if testing.Short() {
+		b.Skip("needs a running stack")
+	}
+	h, err := startRuntime(runtimeOptions{timeScale: "1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.stop()
+	c := h.client(b)
+	mug := c.createProduct("Mug", 1250, b.N+10)
+	users := make([]string, b.N)
+	for i := range users {
+		users[i] = fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)
+		c.setBasket(users[i], map[string]int{mug: 1})
+	}
+	// Eight clients at a time: enough to keep both cores busy without
+	// measuring only queueing.
+	const clients = 8
+	lat := make([]time.Duration, b.N)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	b.ResetTimer()
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			for i := range next {
+				t0 := time.Now()
+				// The client is shared by goroutines: Errorf (not Fatal)
+				// is the only failure they may report.
+				code, out := c.do("POST", "/basket/checkout", checkoutRequest(users[i], cardApproved))
+				if code != 202 {
+					b.Errorf("checkout: %d %v", code, out)
+					continue
+				}
+				id := out["checkoutId"].(string)
+				st := c.waitCheckout(id)
+				if st["status"] != "SUCCEEDED" {
+					b.Errorf("checkout %s: %v", id, st)
+					continue
+				}
+				for len(c.orders(users[i])) == 0 {
+					time.Sleep(10 * time.Millisecond)
+				}
+				lat[i] = time.Since(t0)
+			}
+		})
+	}
+	for i := range b.N {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if b.Failed() {
+		return
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checkouts/s")
+	if wcu, err := h.consumedWriteUnits(); err == nil {
+		b.ReportMetric(wcu/float64(b.N), "WCU/order")
+	} else {
+		b.Logf("write units: %v", err)
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// TestReportLambdaSizes prints the size of each Lambda's bundled binary
+// (linux/arm64, as deployed) from the cloud assembly.
+func TestReportLambdaSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs the synthesized assembly")
+	}
+	if _, err := build(); err != nil {
+		t.Fatal(err)
+	}
+	matches, err := filepath.Glob(filepath.Join(moduleRoot(), "cdk.out", "asset.*", "bootstrap"))
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("no bundled bootstrap binaries in cdk.out (%v)", err)
+	}
+	for _, m := range matches {
+		fi, err := os.Stat(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() == 0 {
+			t.Fatalf("%s is empty", m)
+		}
+		t.Logf("%s: %.1f MB", filepath.Base(filepath.Dir(m)), float64(fi.Size())/1e6)
+	}
+}
