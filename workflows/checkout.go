@@ -144,7 +144,15 @@ func Definition(scope constructs.Construct, tasks CheckoutTasks) awsstepfunction
 	reserve.ItemProcessor(reserveLine, nil)
 	reserve.AddCatch(release, catchAll)
 
-	authorize := invoke(StateAuthorizePayment, tasks.AuthorizePayment, nil, jsii.String("$.authorization"))
+	// The retry count lets the (simulated) gateway tell a retry from a
+	// first attempt; a real gateway would get it as an idempotency key.
+	authorize := invoke(StateAuthorizePayment, tasks.AuthorizePayment, map[string]interface{}{
+		"checkoutId.$": "$.checkoutId",
+		"userName.$":   "$.userName",
+		"payment.$":    "$.payment",
+		"priced.$":     "$.priced",
+		"attempt.$":    "$$.State.RetryCount",
+	}, jsii.String("$.authorization"))
 	authorize.AddRetry(retry(errnames.TransientPayment, 3, 2))
 	authorize.AddCatch(release, catchAll)
 

@@ -92,6 +92,7 @@ type RecordFailure struct {
 // checkout. They are stable: clients switch on them.
 var reasonCodes = map[string]string{
 	errnames.BasketEmpty:        "basket_empty",
+	errnames.CheckoutInProgress: "checkout_in_progress",
 	errnames.ProductUnavailable: "product_unavailable",
 	errnames.OutOfStock:         "out_of_stock",
 	errnames.PaymentDeclined:    "payment_declined",

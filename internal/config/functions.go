@@ -85,13 +85,15 @@ var (
 	Ordering = Function{Name: "ordering", Vars: []Var{
 		{EventsTable, ReadWrite}, {OrdersTable, ReadWrite}, {Stage, Value},
 	}}
-	// CatalogProjection upserts the catalog read model from product events.
+	// CatalogProjection rewrites a product's catalog row from its stream on
+	// every product event.
 	CatalogProjection = Function{Name: "catalogprojection", Vars: []Var{
-		{CatalogTable, ReadWrite}, {Stage, Value},
+		{EventsTable, Read}, {CatalogTable, ReadWrite}, {Stage, Value},
 	}}
-	// PriceBasket folds the basket stream and prices it from the catalog.
+	// PriceBasket starts the checkout on the basket stream (appending
+	// CheckoutStarted) and prices its items from the product streams.
 	PriceBasket = Function{Name: "pricebasket", Vars: []Var{
-		{EventsTable, Read}, {CatalogTable, Read}, {Stage, Value},
+		{EventsTable, ReadWrite}, {Stage, Value},
 	}}
 	// ReserveStock appends a reservation to one product stream.
 	ReserveStock = Function{Name: "reservestock", Vars: []Var{

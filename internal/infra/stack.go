@@ -119,6 +119,15 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	awscdk.NewCfnOutput(stack, jsii.String("EventBusName"), &awscdk.CfnOutputProps{
 		Value: bus.Bus.EventBusName(),
 	})
+	// The table names let shopstream-audit reach the event store and the
+	// read models: each output key, in UPPER_SNAKE_CASE, is the variable
+	// internal/config reads (EventsTable → EVENTS_TABLE).
+	for _, o := range []struct {
+		key   string
+		table awsdynamodb.Table
+	}{{"EventsTable", events}, {"CatalogTable", readModels.Catalog}, {"OrdersTable", readModels.Orders}} {
+		awscdk.NewCfnOutput(stack, jsii.String(o.key), &awscdk.CfnOutputProps{Value: o.table.TableName()})
+	}
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
 		Ordering: ordering, Catalog: catalog, Checkout: checkout, API: api}

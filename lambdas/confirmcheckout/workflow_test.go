@@ -460,7 +460,7 @@ func TestWorkflowPaths(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, failed := newDriver(t).run(input(t, "bh-c2", "bh-ada", payment.CardApproved))
-		if failed == nil || failed.Error != errnames.BasketEmpty {
+		if failed == nil || failed.Error != errnames.CheckoutInProgress {
 			t.Fatalf("failure = %+v", failed)
 		}
 		want := []string{"BasketItemQuantitySet", "CheckoutStarted"}

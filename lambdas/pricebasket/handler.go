@@ -29,8 +29,8 @@ type Pricer struct {
 // for the same checkout starts nothing new and prices the same items.
 //
 // It returns *errnames.BasketEmptyError when the basket has nothing to check
-// out (also, until errnames has a type for it, when another checkout holds
-// the basket) and *errnames.ProductUnavailableError for an item whose
+// out, *errnames.CheckoutInProgressError when another checkout holds the
+// basket, and *errnames.ProductUnavailableError for an item whose
 // product is unknown, deleted or priced in another currency than the
 // first item. Other errors are bugs or infrastructure failures.
 func (p *Pricer) Handle(ctx context.Context, in checkout.State) (checkout.Priced, error) {
@@ -43,9 +43,7 @@ func (p *Pricer) Handle(ctx context.Context, in checkout.State) (checkout.Priced
 	case errors.As(err, &rule) && rule.Code == domain.CodeBasketEmpty:
 		return checkout.Priced{}, &errnames.BasketEmptyError{Reason: rule.Message}
 	case errors.As(err, &rule) && rule.Code == domain.CodeCheckoutInProgress:
-		// errnames has no CheckoutInProgressError yet; to this checkout
-		// the basket is as good as empty, and the reason says why.
-		return checkout.Priced{}, &errnames.BasketEmptyError{Reason: string(rule.Code) + ": " + rule.Message}
+		return checkout.Priced{}, &errnames.CheckoutInProgressError{Reason: rule.Message}
 	case err != nil:
 		return checkout.Priced{}, fmt.Errorf("pricebasket: start checkout %s: %w", in.CheckoutID, err)
 	}

@@ -109,7 +109,7 @@ func TestPriceBasketErrors(t *testing.T) {
 			run(t, r, basket.StreamID("ada"), func() (*basket.Basket, error) { return basket.New("ada") }, func(b *basket.Basket) ([]domain.Event, error) {
 				return b.StartCheckout("other", customer)
 			})
-		}, errnames.BasketEmpty, false},
+		}, errnames.CheckoutInProgress, false},
 		{"unknown product", func(t *testing.T, r command.Runner) {
 			addToBasket(t, r, "ada", "ghost", 1)
 		}, errnames.ProductUnavailable, true},

@@ -53,7 +53,7 @@ func TestRecordFailure(t *testing.T) {
 		{"out of stock", "c1", &checkout.Error{Error: errnames.OutOfStock, Cause: `{"errorMessage":"OutOfStockError: product mug: requested 3, available 1"}`}, true, "out_of_stock"},
 		{"unexpected error", "c1", &checkout.Error{Error: "Lambda.Unknown", Cause: "secret internals"}, true, "internal_error"},
 		{"never started", "", &checkout.Error{Error: errnames.BasketEmpty, Cause: "{}"}, false, "basket_empty"},
-		{"another checkout holds the basket", "other", &checkout.Error{Error: errnames.BasketEmpty, Cause: "{}"}, false, "basket_empty"},
+		{"another checkout holds the basket", "other", &checkout.Error{Error: errnames.CheckoutInProgress, Cause: "{}"}, false, "checkout_in_progress"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

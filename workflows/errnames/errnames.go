@@ -16,6 +16,8 @@ import "fmt"
 const (
 	// BasketEmpty: the basket has no lines to check out.
 	BasketEmpty = "BasketEmptyError"
+	// CheckoutInProgress: another checkout holds the basket.
+	CheckoutInProgress = "CheckoutInProgressError"
 	// ProductUnavailable: a line's product is unknown or deleted, so it
 	// cannot be priced.
 	ProductUnavailable = "ProductUnavailableError"
@@ -35,7 +37,7 @@ func Transient() []string { return []string{TransientPayment, StockConflict} }
 
 // Terminal returns the names that end a checkout as failed without retry.
 func Terminal() []string {
-	return []string{BasketEmpty, ProductUnavailable, OutOfStock, PaymentDeclined}
+	return []string{BasketEmpty, CheckoutInProgress, ProductUnavailable, OutOfStock, PaymentDeclined}
 }
 
 // All returns every name: Terminal then Transient.
@@ -59,6 +61,12 @@ func IsTransient(name string) bool {
 type BasketEmptyError struct{ Reason string }
 
 func (e *BasketEmptyError) Error() string { return msg(BasketEmpty, e.Reason) }
+
+// CheckoutInProgressError is returned by PriceBasket when another checkout
+// holds the basket (two checkouts raced past the API's check).
+type CheckoutInProgressError struct{ Reason string }
+
+func (e *CheckoutInProgressError) Error() string { return msg(CheckoutInProgress, e.Reason) }
 
 // ProductUnavailableError is returned by PriceBasket for a line whose
 // product is unknown or deleted.

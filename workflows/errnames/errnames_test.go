@@ -20,6 +20,7 @@ func errorTypeName(err error) string {
 func TestTypeNamesEqualErrorNames(t *testing.T) {
 	errs := map[string]error{
 		BasketEmpty:        &BasketEmptyError{Reason: "no lines"},
+		CheckoutInProgress: &CheckoutInProgressError{Reason: "checkout c1 holds the basket"},
 		ProductUnavailable: &ProductUnavailableError{ProductID: "p1", Reason: "deleted"},
 		OutOfStock:         &OutOfStockError{ProductID: "p1", Requested: 3, Available: 1},
 		PaymentDeclined:    &PaymentDeclinedError{Reason: "card ending 0002 declined"},
