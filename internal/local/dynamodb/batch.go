@@ -38,10 +38,9 @@ func (cs *capacities) of(t *table) *capacity {
 	return c
 }
 
+// out settles every table's units (see capacity.out) and returns the
+// ConsumedCapacity list, or nil when none was asked for.
 func (cs *capacities) out() any {
-	if cs.mode != "TOTAL" && cs.mode != "INDEXES" {
-		return nil
-	}
 	names := make([]string, 0, len(cs.tables))
 	for n := range cs.tables {
 		names = append(names, n)
@@ -49,7 +48,12 @@ func (cs *capacities) out() any {
 	sort.Strings(names)
 	out := make([]any, 0, len(names))
 	for _, n := range names {
-		out = append(out, cs.tables[n].out())
+		if cc := cs.tables[n].out(); cc != nil {
+			out = append(out, cc)
+		}
+	}
+	if cs.mode != "TOTAL" && cs.mode != "INDEXES" {
+		return nil
 	}
 	return out
 }

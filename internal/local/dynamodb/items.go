@@ -82,17 +82,20 @@ func condition(src, kind string, env *expr.Env) (expr.Cond, error) {
 	return expr.ParseCondition(src, kind, env)
 }
 
-// capacity accumulates consumed capacity for ReturnConsumedCapacity.
+// capacity accumulates one operation's consumed capacity on one table, for
+// ReturnConsumedCapacity and for the table's running totals.
 type capacity struct {
 	mode    string // NONE, TOTAL or INDEXES
 	table   string
 	tableU  float64
 	indexes map[string]float64
 	global  map[string]bool
+	writes  bool // the units are write units (addWrite was called)
+	meter   *meter
 }
 
 func newCapacity(mode string, t *table) *capacity {
-	c := &capacity{mode: mode, table: t.def.TableName, indexes: map[string]float64{}, global: map[string]bool{}}
+	c := &capacity{mode: mode, table: t.def.TableName, indexes: map[string]float64{}, global: map[string]bool{}, meter: t.consumed}
 	for _, ix := range t.indexes {
 		c.global[ix.def.IndexName] = ix.global
 	}
@@ -112,6 +115,7 @@ func readUnits(size int, consistent bool) float64 {
 // addWrite bills a write of old → new (either may be nil) to the table and
 // every index whose entries change; factor is 2 inside transactions.
 func (c *capacity) addWrite(t *table, old, new attr.Item, factor float64) {
+	c.writes = true
 	c.tableU += factor * writeUnits(max(attr.ItemSize(old), attr.ItemSize(new)))
 	for _, ix := range t.indexes {
 		inOld, _ := ix.has(old)
@@ -127,13 +131,20 @@ func (c *capacity) addWrite(t *table, old, new attr.Item, factor float64) {
 	}
 }
 
+// out is called exactly once per operation and table, when the response
+// is built: it settles the units into the table's running totals and
+// returns the ConsumedCapacity element, or nil when none was asked for.
 func (c *capacity) out() any {
-	if c == nil || (c.mode != "TOTAL" && c.mode != "INDEXES") {
+	if c == nil {
 		return nil
 	}
 	total := c.tableU
 	for _, u := range c.indexes {
 		total += u
+	}
+	c.meter.add(total, c.writes)
+	if c.mode != "TOTAL" && c.mode != "INDEXES" {
+		return nil
 	}
 	out := map[string]any{"TableName": c.table, "CapacityUnits": total}
 	if c.mode == "INDEXES" {

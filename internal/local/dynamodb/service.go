@@ -81,6 +81,7 @@ func New(db *state.DB, clock func() time.Time) (*Service, error) {
 func (s *Service) Register(srv *awsapi.Server) {
 	srv.Register(TargetDynamoDB, "1.0", typePrefix, s.handler(s.ops))
 	srv.Register(TargetStreams, "1.0", typePrefix, s.handler(s.sops))
+	srv.Handle("GET "+CapacityPath, http.HandlerFunc(s.serveCapacity))
 }
 
 func (s *Service) handler(ops map[string]func([]byte) (any, error)) awsapi.Handler {

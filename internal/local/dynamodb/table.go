@@ -72,6 +72,9 @@ type table struct {
 	byName  map[string]*index
 	size    int64
 	stream  *stream // nil when streams are disabled
+	// consumed totals the capacity units the table's operations have
+	// consumed since start (see Service.Consumed).
+	consumed *meter
 }
 
 func (t *table) arn() string { return tableARN(t.def.TableName) }
@@ -142,7 +145,7 @@ func newTable(def tableDef) (*table, error) {
 	if err := checkKeys(def.KeySchema); err != nil {
 		return nil, err
 	}
-	t := &table{def: def, key: key, st: newStore(), byName: map[string]*index{}}
+	t := &table{def: def, key: key, st: newStore(), byName: map[string]*index{}, consumed: &meter{}}
 	add := func(d indexDef, global bool) error {
 		if t.byName[d.IndexName] != nil || d.IndexName == "" {
 			return validation("One or more parameter values were invalid: Duplicate index name: %s", d.IndexName)
