@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/shopstream/shopstream/internal/local/localtest"
 	"github.com/shopstream/shopstream/internal/local/stack"
 	"github.com/shopstream/shopstream/internal/local/state"
 )
@@ -289,11 +290,7 @@ func TestStreamExpiredRecordsGoToTheDestination(t *testing.T) {
 }
 
 func TestStreamResumesFromCheckpoint(t *testing.T) {
-	db, err := state.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := localtest.OpenDB(t, t.TempDir())
 	f := newFakeAWS()
 	f.putItems(items("c", 5)...)
 
@@ -315,11 +312,7 @@ func TestStreamResumesFromCheckpoint(t *testing.T) {
 }
 
 func TestStreamLatestSkipsOldRecordsButNotDowntime(t *testing.T) {
-	db, err := state.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := localtest.OpenDB(t, t.TempDir())
 	f := newFakeAWS()
 	f.putItemsAt(time.Now().Add(-time.Hour), "old1", "old2")
 	props := streamProps(map[string]any{"StartingPosition": "LATEST"})

@@ -1,15 +1,10 @@
 package esm_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +13,12 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/shopstream/shopstream/internal/local/awsapi"
 	localddb "github.com/shopstream/shopstream/internal/local/dynamodb"
 	"github.com/shopstream/shopstream/internal/local/esm"
 	"github.com/shopstream/shopstream/internal/local/lambda"
+	"github.com/shopstream/shopstream/internal/local/localtest"
 	localsqs "github.com/shopstream/shopstream/internal/local/sqs"
 	"github.com/shopstream/shopstream/internal/local/stack"
-	"github.com/shopstream/shopstream/internal/local/state"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
 )
 
@@ -37,71 +31,29 @@ type localStack struct {
 	ddb      *localddb.Service
 	sqs      *localsqs.Service
 	cfg      aws.Config
-	out      *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func moduleRoot(t testing.TB) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = filepath.Dir(dir)
-	}
+	out      *localtest.SyncBuffer
 }
 
 // lambdaCache is shared by the tests of a run so each function builds once.
 var lambdaCache string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "esm-test-lambda-cache-*")
-	if err != nil {
-		panic(err)
-	}
-	lambdaCache = dir
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localtest.MainWithTempDir(m, &lambdaCache) }
 
 func newLocalStack(t testing.TB, invoker func(*lambda.Service) stack.Invoker) *localStack {
 	t.Helper()
-	db, err := state.Open("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := awsapi.New(nil)
-	hs := httptest.NewServer(srv)
-	ls := &localStack{endpoint: hs.URL, out: &syncBuffer{}, cfg: awstest.Config(hs.URL)}
+	db := localtest.OpenDB(t, "")
+	srv, url := localtest.Serve(t)
+	ls := &localStack{endpoint: url, out: &localtest.SyncBuffer{}, cfg: awstest.Config(url)}
+	var err error
 	if ls.ddb, err = localddb.New(db, time.Now); err != nil {
 		t.Fatal(err)
 	}
 	ls.ddb.Register(srv)
-	if ls.sqs, err = localsqs.New(db, localsqs.Options{BaseURL: hs.URL}); err != nil {
+	if ls.sqs, err = localsqs.New(db, localsqs.Options{BaseURL: url}); err != nil {
 		t.Fatal(err)
 	}
 	ls.sqs.Register(srv)
-	ls.lambda = lambda.New(lambda.Config{ModuleRoot: moduleRoot(t), CacheDir: lambdaCache, Endpoint: hs.URL, Output: ls.out})
+	ls.lambda = lambda.New(lambda.Config{ModuleRoot: localtest.ModuleRoot(t), CacheDir: lambdaCache, Endpoint: url, Output: ls.out})
 	ls.lambda.Register(srv)
 	var inv stack.Invoker = ls.lambda
 	if invoker != nil {
@@ -116,8 +68,6 @@ func newLocalStack(t testing.TB, invoker func(*lambda.Service) stack.Invoker) *l
 		defer cancel()
 		_ = ls.esm.Close(ctx)
 		_ = ls.lambda.Close(ctx)
-		hs.Close()
-		_ = db.Close()
 	})
 	return ls
 }
@@ -294,7 +244,5 @@ func BenchmarkSQSToLambda(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[(len(lat)-1)*99/100].Microseconds()), "p99-µs")
+	localtest.ReportPercentiles(b, lat, time.Microsecond)
 }

@@ -210,10 +210,11 @@ func (s *Service) defineRule(name, busRef, eventPattern, schedule, state, descri
 	if !nameRE.MatchString(name) {
 		return nil, validation("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length between 1 and 64", name)
 	}
-	bus := busName(busRef)
-	if s.buses[bus] == nil {
-		return nil, notFound("Event bus %s does not exist.", bus)
+	b, err := s.findBus(busRef)
+	if err != nil {
+		return nil, err
 	}
+	bus := b.Name
 	if eventPattern == "" && schedule == "" {
 		return nil, validation("Parameter(s) EventPattern or ScheduleExpression must be specified.")
 	}
@@ -273,6 +274,31 @@ func (s *Service) findRule(name, busRef string) (*rule, error) {
 	return r, nil
 }
 
+// withRule runs fn on a rule, holding s.mu throughout; an unknown rule is
+// an error and fn does not run.
+func (s *Service) withRule(name, busRef string, fn func(r *rule) (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.findRule(name, busRef)
+	if err != nil {
+		return nil, err
+	}
+	return fn(r)
+}
+
+// updateRule stores the rule as edit leaves a copy of it, and only then
+// changes r, so a failed write leaves the rule as it was. The caller holds
+// s.mu.
+func (s *Service) updateRule(r *rule, edit func(*rule)) error {
+	updated := *r
+	edit(&updated)
+	if err := s.put(bucketRules, []byte(ruleKey(r.Bus, r.Name)), &updated); err != nil {
+		return err
+	}
+	*r = updated
+	return nil
+}
+
 type ruleRef struct {
 	Name         string
 	Rule         string
@@ -301,15 +327,11 @@ func (s *Service) describeRule(body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRule(in.name(), in.EventBusName)
-	if err != nil {
-		return nil, err
-	}
-	out := ruleOutput(r)
-	out["CreatedBy"] = awsapi.AccountID
-	return out, nil
+	return s.withRule(in.name(), in.EventBusName, func(r *rule) (any, error) {
+		out := ruleOutput(r)
+		out["CreatedBy"] = awsapi.AccountID
+		return out, nil
+	})
 }
 
 func (s *Service) listRules(body []byte) (any, error) {
@@ -321,14 +343,14 @@ func (s *Service) listRules(body []byte) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	bus := busName(in.EventBusName)
-	if s.buses[bus] == nil {
-		return nil, notFound("Event bus %s does not exist.", bus)
+	b, err := s.findBus(in.EventBusName)
+	if err != nil {
+		return nil, err
 	}
 	rules := []map[string]any{}
 	for _, key := range slices.Sorted(maps.Keys(s.rules)) {
 		r := s.rules[key]
-		if r.Bus == bus && strings.HasPrefix(r.Name, in.NamePrefix) {
+		if r.Bus == b.Name && strings.HasPrefix(r.Name, in.NamePrefix) {
 			rules = append(rules, ruleOutput(r))
 		}
 	}
@@ -365,19 +387,9 @@ func (s *Service) setState(body []byte, state string) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRule(in.name(), in.EventBusName)
-	if err != nil {
-		return nil, err
-	}
-	updated := *r
-	updated.State = state
-	if err := s.put(bucketRules, []byte(ruleKey(r.Bus, r.Name)), &updated); err != nil {
-		return nil, err
-	}
-	*r = updated
-	return nil, nil
+	return s.withRule(in.name(), in.EventBusName, func(r *rule) (any, error) {
+		return nil, s.updateRule(r, func(u *rule) { u.State = state })
+	})
 }
 
 type failedEntry struct {
@@ -397,36 +409,29 @@ func (s *Service) putTargets(body []byte) (any, error) {
 	if len(in.Targets) == 0 || len(in.Targets) > 10 {
 		return nil, validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRule(in.Rule, in.EventBusName)
-	if err != nil {
-		return nil, err
-	}
-	targets := slices.Clone(r.Targets)
-	failed := []failedEntry{}
-	for _, t := range in.Targets {
-		if err := validTarget(t); err != nil {
-			failed = append(failed, failedEntry{TargetID: t.ID, ErrorCode: "ValidationException", ErrorMessage: err.Error()})
-			continue
+	return s.withRule(in.Rule, in.EventBusName, func(r *rule) (any, error) {
+		targets := slices.Clone(r.Targets)
+		failed := []failedEntry{}
+		for _, t := range in.Targets {
+			if err := validTarget(t); err != nil {
+				failed = append(failed, failedEntry{TargetID: t.ID, ErrorCode: "ValidationException", ErrorMessage: err.Error()})
+				continue
+			}
+			i := slices.IndexFunc(targets, func(x Target) bool { return x.ID == t.ID })
+			if i >= 0 {
+				targets[i] = t
+			} else {
+				targets = append(targets, t)
+			}
 		}
-		i := slices.IndexFunc(targets, func(x Target) bool { return x.ID == t.ID })
-		if i >= 0 {
-			targets[i] = t
-		} else {
-			targets = append(targets, t)
+		if len(targets) > maxTargetsInRule {
+			return nil, awsapi.Errorf("LimitExceededException", "The requested resource exceeds the maximum number allowed (%d targets per rule).", maxTargetsInRule)
 		}
-	}
-	if len(targets) > maxTargetsInRule {
-		return nil, awsapi.Errorf("LimitExceededException", "The requested resource exceeds the maximum number allowed (%d targets per rule).", maxTargetsInRule)
-	}
-	updated := *r
-	updated.Targets = targets
-	if err := s.put(bucketRules, []byte(ruleKey(r.Bus, r.Name)), &updated); err != nil {
-		return nil, err
-	}
-	*r = updated
-	return map[string]any{"FailedEntryCount": len(failed), "FailedEntries": failed}, nil
+		if err := s.updateRule(r, func(u *rule) { u.Targets = targets }); err != nil {
+			return nil, err
+		}
+		return map[string]any{"FailedEntryCount": len(failed), "FailedEntries": failed}, nil
+	})
 }
 
 func (s *Service) removeTargets(body []byte) (any, error) {
@@ -437,29 +442,22 @@ func (s *Service) removeTargets(body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRule(in.Rule, in.EventBusName)
-	if err != nil {
-		return nil, err
-	}
-	failed := []failedEntry{}
-	targets := slices.Clone(r.Targets)
-	for _, id := range in.Ids {
-		i := slices.IndexFunc(targets, func(x Target) bool { return x.ID == id })
-		if i < 0 {
-			failed = append(failed, failedEntry{TargetID: id, ErrorCode: "ResourceNotFoundException", ErrorMessage: "Target " + id + " does not exist on rule " + r.Name + "."})
-			continue
+	return s.withRule(in.Rule, in.EventBusName, func(r *rule) (any, error) {
+		failed := []failedEntry{}
+		targets := slices.Clone(r.Targets)
+		for _, id := range in.Ids {
+			i := slices.IndexFunc(targets, func(x Target) bool { return x.ID == id })
+			if i < 0 {
+				failed = append(failed, failedEntry{TargetID: id, ErrorCode: "ResourceNotFoundException", ErrorMessage: "Target " + id + " does not exist on rule " + r.Name + "."})
+				continue
+			}
+			targets = slices.Delete(targets, i, i+1)
 		}
-		targets = slices.Delete(targets, i, i+1)
-	}
-	updated := *r
-	updated.Targets = targets
-	if err := s.put(bucketRules, []byte(ruleKey(r.Bus, r.Name)), &updated); err != nil {
-		return nil, err
-	}
-	*r = updated
-	return map[string]any{"FailedEntryCount": len(failed), "FailedEntries": failed}, nil
+		if err := s.updateRule(r, func(u *rule) { u.Targets = targets }); err != nil {
+			return nil, err
+		}
+		return map[string]any{"FailedEntryCount": len(failed), "FailedEntries": failed}, nil
+	})
 }
 
 func (s *Service) listTargetsByRule(body []byte) (any, error) {
@@ -467,17 +465,13 @@ func (s *Service) listTargetsByRule(body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, err := s.findRule(in.name(), in.EventBusName)
-	if err != nil {
-		return nil, err
-	}
-	targets := r.Targets
-	if targets == nil {
-		targets = []Target{}
-	}
-	return map[string]any{"Targets": targets}, nil
+	return s.withRule(in.name(), in.EventBusName, func(r *rule) (any, error) {
+		targets := r.Targets
+		if targets == nil {
+			targets = []Target{}
+		}
+		return map[string]any{"Targets": targets}, nil
+	})
 }
 
 // requiredEventFields are the envelope fields TestEventPattern insists on.
@@ -525,6 +519,17 @@ func (s *Service) createEventBus(body []byte) (any, error) {
 	return map[string]string{"EventBusArn": b.ARN}, nil
 }
 
+// findBus returns a bus by name or ARN (empty is the default bus), or the
+// error AWS gives. The caller holds s.mu.
+func (s *Service) findBus(ref string) (*bus, error) {
+	name := busName(ref)
+	b := s.buses[name]
+	if b == nil {
+		return nil, notFound("Event bus %s does not exist.", name)
+	}
+	return b, nil
+}
+
 // ensureBus returns the bus, creating it if needed. The caller holds s.mu.
 func (s *Service) ensureBus(name string) (*bus, error) {
 	if b := s.buses[name]; b != nil {
@@ -545,9 +550,9 @@ func (s *Service) describeEventBus(body []byte) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.buses[busName(in.Name)]
-	if b == nil {
-		return nil, notFound("Event bus %s does not exist.", busName(in.Name))
+	b, err := s.findBus(in.Name)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"Name": b.Name, "Arn": b.ARN, "CreationTime": awsapi.EpochSeconds(b.Created)}, nil
 }

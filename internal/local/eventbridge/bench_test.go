@@ -1,7 +1,6 @@
 package eventbridge_test
 
 import (
-	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/shopstream/shopstream/internal/local/eventbridge"
+	"github.com/shopstream/shopstream/internal/local/localtest"
 )
 
 // BenchmarkPutEventsToQueue measures the time from PutEvents (over HTTP,
@@ -45,10 +45,5 @@ func BenchmarkPutEventsToQueue(b *testing.B) {
 		}
 		b.StartTimer()
 	}
-	slices.Sort(latencies)
-	pct := func(p float64) float64 {
-		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	localtest.ReportPercentiles(b, latencies, time.Millisecond)
 }

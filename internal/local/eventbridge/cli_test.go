@@ -3,48 +3,19 @@ package eventbridge_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/shopstream/shopstream/internal/local/eventbridge"
+	"github.com/shopstream/shopstream/internal/local/localtest"
 )
 
 // TestAWSCLI drives both services with the AWS CLI (botocore speaks the
 // same JSON protocols), the way a developer pokes at a running stack: a
 // queue, a rule targeting it, PutEvents, and ReceiveMessage.
 func TestAWSCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the AWS CLI; skipped under -short")
-	}
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skipf("aws (AWS CLI) not found on PATH: %v", err)
-	}
 	e := newEnv(t, nil, eventbridge.Config{})
-	endpoint := strings.TrimSuffix(e.queues.QueueURL("x"), "/000000000000/x")
-	cli := func(args ...string) map[string]any {
-		t.Helper()
-		cmd := exec.Command("aws", append([]string{"--endpoint-url", endpoint, "--output", "json"}, args...)...)
-		cmd.Env = append(os.Environ(),
-			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-		out, err := cmd.Output()
-		if err != nil {
-			var stderr string
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr)
-		}
-		m := map[string]any{}
-		if len(strings.TrimSpace(string(out))) > 0 {
-			if err := json.Unmarshal(out, &m); err != nil {
-				t.Fatalf("aws %s: output is not JSON: %s", strings.Join(args, " "), out)
-			}
-		}
-		return m
-	}
+	cli := localtest.AWSCLI(t, strings.TrimSuffix(e.queues.QueueURL("x"), "/000000000000/x"))
 
 	url, _ := cli("sqs", "create-queue", "--queue-name", "cli-orders")["QueueUrl"].(string)
 	policy := `{"Statement":[{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sqs:SendMessage",` +

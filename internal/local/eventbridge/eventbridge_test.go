@@ -306,6 +306,73 @@ func TestRuleAPIs(t *testing.T) {
 	}
 }
 
+func TestRuleStateAndMissingResources(t *testing.T) {
+	e := newEnv(t, nil, eventbridge.Config{})
+	if _, err := e.ebc.PutRule(ctx, &awseb.PutRuleInput{Name: aws.String("r"), EventPattern: aws.String(`{"source":["s"]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		toggle func() error
+		want   ebtypes.RuleState
+	}{
+		{func() error {
+			_, err := e.ebc.DisableRule(ctx, &awseb.DisableRuleInput{Name: aws.String("r")})
+			return err
+		}, ebtypes.RuleStateDisabled},
+		{func() error {
+			_, err := e.ebc.EnableRule(ctx, &awseb.EnableRuleInput{Name: aws.String("r")})
+			return err
+		}, ebtypes.RuleStateEnabled},
+	} {
+		if err := step.toggle(); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.ebc.DescribeRule(ctx, &awseb.DescribeRuleInput{Name: aws.String("r")})
+		if err != nil || d.State != step.want {
+			t.Errorf("DescribeRule = %+v, %v; want state %s", d, err, step.want)
+		}
+	}
+
+	tests := []struct {
+		name     string
+		call     func() error
+		contains string
+	}{
+		{"put rule on missing bus", func() error {
+			_, err := e.ebc.PutRule(ctx, &awseb.PutRuleInput{Name: aws.String("x"), EventBusName: aws.String("nope"), EventPattern: aws.String(`{"source":["s"]}`)})
+			return err
+		}, "Event bus nope does not exist."},
+		{"list rules on missing bus", func() error {
+			_, err := e.ebc.ListRules(ctx, &awseb.ListRulesInput{EventBusName: aws.String("nope")})
+			return err
+		}, "Event bus nope does not exist."},
+		{"describe missing bus", func() error {
+			_, err := e.ebc.DescribeEventBus(ctx, &awseb.DescribeEventBusInput{Name: aws.String("nope")})
+			return err
+		}, "Event bus nope does not exist."},
+		{"disable missing rule", func() error {
+			_, err := e.ebc.DisableRule(ctx, &awseb.DisableRuleInput{Name: aws.String("ghost")})
+			return err
+		}, "Rule ghost does not exist on EventBus default."},
+		{"remove targets of missing rule", func() error {
+			_, err := e.ebc.RemoveTargets(ctx, &awseb.RemoveTargetsInput{Rule: aws.String("ghost"), Ids: []string{"t"}})
+			return err
+		}, "Rule ghost does not exist on EventBus default."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var nf *ebtypes.ResourceNotFoundException
+			if !errors.As(err, &nf) || nf.ErrorMessage() != tt.contains {
+				t.Errorf("err = %v, want ResourceNotFoundException %q", err, tt.contains)
+			}
+		})
+	}
+	if _, err := e.ebc.DescribeRule(ctx, &awseb.DescribeRuleInput{Name: aws.String("x"), EventBusName: aws.String("nope")}); err == nil {
+		t.Error("a rule was created on a missing bus")
+	}
+}
+
 func TestTestEventPatternAPI(t *testing.T) {
 	e := newEnv(t, nil, eventbridge.Config{})
 	event := `{"id":"1","account":"000000000000","source":"shop.catalog","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail-type":"ProductCreated","detail":{"price":5}}`

@@ -3,7 +3,6 @@ package eventbridge_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/shopstream/shopstream/internal/local/awsapi"
 	"github.com/shopstream/shopstream/internal/local/eventbridge"
+	"github.com/shopstream/shopstream/internal/local/localtest"
 	"github.com/shopstream/shopstream/internal/local/sqs"
 	"github.com/shopstream/shopstream/internal/local/stack"
 	"github.com/shopstream/shopstream/internal/local/state"
@@ -37,17 +37,10 @@ type env struct {
 func newEnv(t testing.TB, db *state.DB, cfg eventbridge.Config) *env {
 	t.Helper()
 	if db == nil {
-		var err error
-		db, err = state.Open("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db = localtest.OpenDB(t, "")
 	}
-	srv := awsapi.New(nil)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	queues, err := sqs.New(db, sqs.Options{BaseURL: ts.URL})
+	srv, url := localtest.Serve(t)
+	queues, err := sqs.New(db, sqs.Options{BaseURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +52,7 @@ func newEnv(t testing.TB, db *state.DB, cfg eventbridge.Config) *env {
 	}
 	t.Cleanup(func() { events.Close(context.Background()) })
 	events.Register(srv)
-	awsCfg := awstest.Config(ts.URL)
+	awsCfg := awstest.Config(url)
 	return &env{srv: srv, queues: queues, events: events, sqsc: awssqs.NewFromConfig(awsCfg), ebc: awseb.NewFromConfig(awsCfg)}
 }
 

@@ -8,11 +8,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/shopstream/shopstream/internal/local/awsapi"
+	"github.com/shopstream/shopstream/internal/local/localtest"
 	"github.com/shopstream/shopstream/internal/local/stack"
 )
 
@@ -33,57 +31,12 @@ const testPkg = "./internal/local/lambda/testdata/testfn"
 // once, which is also what the cache is for.
 var cacheDir string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lambda-test-cache-*")
-	if err != nil {
-		panic(err)
-	}
-	cacheDir = dir
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localtest.MainWithTempDir(m, &cacheDir) }
 
-func moduleRoot(t testing.TB) string {
+func newService(t testing.TB, cfg Config) (*Service, *localtest.SyncBuffer) {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
-// syncBuffer collects function output from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newService(t testing.TB, cfg Config) (*Service, *syncBuffer) {
-	t.Helper()
-	out := &syncBuffer{}
-	cfg.ModuleRoot = moduleRoot(t)
+	out := &localtest.SyncBuffer{}
+	cfg.ModuleRoot = localtest.ModuleRoot(t)
 	cfg.CacheDir = cacheDir
 	cfg.Output = out
 	s := New(cfg)
@@ -162,7 +115,7 @@ func TestCreate(t *testing.T) {
 	if got, want := c.Attrs["Arn"], "arn:aws:lambda:us-east-1:000000000000:function:create-fn"; got != want {
 		t.Errorf("Arn = %v, want %s", got, want)
 	}
-	named := New(Config{ModuleRoot: moduleRoot(t), CacheDir: cacheDir, StackName: "Shop", Output: io.Discard})
+	named := New(Config{ModuleRoot: localtest.ModuleRoot(t), CacheDir: cacheDir, StackName: "Shop", Output: io.Discard})
 	defer named.Close(context.Background())
 	c, err := named.Create(context.Background(), stack.Resource{LogicalID: "CatalogApi", Type: TypeFunction, Metadata: map[string]any{GoPackageKey: testPkg}})
 	if err != nil {
@@ -317,7 +270,7 @@ func TestWarmProcessIsReused(t *testing.T) {
 }
 
 func TestOneLogLinePerInvocation(t *testing.T) {
-	var logs syncBuffer
+	var logs localtest.SyncBuffer
 	s, _ := newService(t, Config{Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	addFunction(t, s, "log-fn", nil)
 	invoke(t, s, "log-fn", map[string]any{"op": "echo", "value": 1})
@@ -451,11 +404,9 @@ func TestAsyncInvoke(t *testing.T) {
 
 // newEndpoint serves the service's Invoke API on an httptest server.
 func newEndpoint(t testing.TB, s *Service) string {
-	srv := awsapi.New(nil)
+	srv, url := localtest.Serve(t)
 	s.Register(srv)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return hs.URL
+	return url
 }
 
 func TestInvokeAPIWithSDK(t *testing.T) {
@@ -515,36 +466,19 @@ func TestInvokeAPIWithSDK(t *testing.T) {
 }
 
 func TestInvokeWithAWSCLI(t *testing.T) {
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Skip("aws CLI not installed")
-	}
 	s, _ := newService(t, Config{})
+	cli := localtest.AWSCLI(t, newEndpoint(t, s))
 	addFunction(t, s, "cli-fn", nil)
-	endpoint := newEndpoint(t, s)
 	outFile := filepath.Join(t.TempDir(), "out.json")
-	cmd := exec.Command("aws", "lambda", "invoke", "--endpoint-url", endpoint, "--function-name", "cli-fn",
-		"--payload", `{"op":"fail","value":"cli"}`, outFile)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1")
-	stdout, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("aws lambda invoke: %v\n%s", err, stdout)
-	}
-	var meta struct {
-		StatusCode      int
-		FunctionError   string
-		ExecutedVersion string
-	}
-	if err := json.Unmarshal(stdout, &meta); err != nil {
-		t.Fatalf("cli output %s: %v", stdout, err)
-	}
+	meta := cli("lambda", "invoke", "--function-name", "cli-fn", "--payload", `{"op":"fail","value":"cli"}`, outFile)
 	body, _ := os.ReadFile(outFile)
-	if meta.StatusCode != 200 || meta.FunctionError != "Unhandled" || meta.ExecutedVersion != "$LATEST" || !bytes.Contains(body, []byte("TestError")) {
-		t.Errorf("cli: %+v body %s", meta, body)
+	if meta["StatusCode"] != 200.0 || meta["FunctionError"] != "Unhandled" || meta["ExecutedVersion"] != "$LATEST" || !bytes.Contains(body, []byte("TestError")) {
+		t.Errorf("cli: %v body %s", meta, body)
 	}
 }
 
 func TestBuildIsCached(t *testing.T) {
-	root := moduleRoot(t)
+	root := localtest.ModuleRoot(t)
 	b := newBuilder(root, cacheDir)
 	first, err := b.build(context.Background(), testPkg)
 	if err != nil {
@@ -559,11 +493,6 @@ func TestBuildIsCached(t *testing.T) {
 	if first != second || !st1.ModTime().Equal(st2.ModTime()) {
 		t.Errorf("unchanged sources rebuilt: %s (%v) then %s (%v)", first, st1.ModTime(), second, st2.ModTime())
 	}
-}
-
-func percentile(d []time.Duration, p float64) time.Duration {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d[int(float64(len(d)-1)*p)]
 }
 
 // BenchmarkWarmInvoke measures a synchronous invoke round trip through a
@@ -586,8 +515,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 			b.Fatal(err, res.FunctionError)
 		}
 	}
-	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds()), "p50-µs")
-	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+	localtest.ReportPercentiles(b, lat, time.Microsecond)
 }
 
 // BenchmarkColdStart measures spawning a process until its first GET /next.
@@ -610,8 +538,7 @@ func BenchmarkColdStart(b *testing.B) {
 		lat = append(lat, time.Since(start))
 		sb.kill()
 	}
-	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds()), "p50-µs")
-	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds()), "p99-µs")
+	localtest.ReportPercentiles(b, lat, time.Microsecond)
 }
 
 func TestCloseStopsProcessesAndInvocations(t *testing.T) {

@@ -163,14 +163,7 @@ func logStreamName(now time.Time) string {
 }
 
 // alive reports whether the process is still running.
-func (sb *sandbox) alive() bool {
-	select {
-	case <-sb.exited:
-		return false
-	default:
-		return true
-	}
-}
+func (sb *sandbox) alive() bool { return !isClosed(sb.exited) }
 
 // kill stops the process (and anything it started) and waits for it.
 func (sb *sandbox) kill() {
@@ -238,9 +231,12 @@ func (sb *sandbox) run(inv *invocation, initTimeout time.Duration) (result, erro
 
 // started reports whether the process ever asked for work, i.e. finished
 // initialising; a process that dies before that failed its init.
-func (sb *sandbox) started() bool {
+func (sb *sandbox) started() bool { return isClosed(sb.firstNext) }
+
+// isClosed reports, without blocking, whether ch has been closed.
+func isClosed(ch <-chan struct{}) bool {
 	select {
-	case <-sb.firstNext:
+	case <-ch:
 		return true
 	default:
 		return false

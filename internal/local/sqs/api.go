@@ -15,10 +15,6 @@ import (
 
 var queueNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
-type queueURLInput struct {
-	QueueURL string `json:"QueueUrl"`
-}
-
 func (s *Service) createQueue(_ context.Context, body []byte) (any, error) {
 	var in struct {
 		QueueName  string
@@ -162,22 +158,14 @@ func (s *Service) listQueues(_ context.Context, body []byte) (any, error) {
 }
 
 func (s *Service) deleteQueue(_ context.Context, body []byte) (any, error) {
-	var in queueURLInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.deleteQueueState(q.Name); err != nil {
-		return nil, err
-	}
-	delete(s.queues, q.Name)
-	q.signal()
-	return nil, nil
+	return s.onQueueURL(body, func(q *queue) (any, error) {
+		if err := s.deleteQueueState(q.Name); err != nil {
+			return nil, err
+		}
+		delete(s.queues, q.Name)
+		q.signal()
+		return nil, nil
+	})
 }
 
 func (s *Service) getQueueAttributes(_ context.Context, body []byte) (any, error) {
@@ -188,28 +176,24 @@ func (s *Service) getQueueAttributes(_ context.Context, body []byte) (any, error
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	all := q.attributes(s.now())
-	out := map[string]string{}
-	for _, n := range in.AttributeNames {
-		if n == "All" {
-			out = all
-			break
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		all := q.attributes(s.now())
+		out := map[string]string{}
+		for _, n := range in.AttributeNames {
+			if n == "All" {
+				out = all
+				break
+			}
+			v, ok := all[n]
+			if !ok && !passthroughAttributes[n] && n != "RedrivePolicy" && n != "Policy" {
+				return nil, &apiError{typ: "InvalidAttributeName", msg: "Unknown Attribute " + n + "."}
+			}
+			if ok {
+				out[n] = v
+			}
 		}
-		v, ok := all[n]
-		if !ok && !passthroughAttributes[n] && n != "RedrivePolicy" && n != "Policy" {
-			return nil, &apiError{typ: "InvalidAttributeName", msg: "Unknown Attribute " + n + "."}
-		}
-		if ok {
-			out[n] = v
-		}
-	}
-	return map[string]any{"Attributes": out}, nil
+		return map[string]any{"Attributes": out}, nil
+	})
 }
 
 func (s *Service) setQueueAttributes(_ context.Context, body []byte) (any, error) {
@@ -220,31 +204,19 @@ func (s *Service) setQueueAttributes(_ context.Context, body []byte) (any, error
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.ensureQueue(q.Name, in.Attributes, nil, true)
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		return nil, s.ensureQueue(q.Name, in.Attributes, nil, true)
+	})
 }
 
 func (s *Service) purgeQueue(_ context.Context, body []byte) (any, error) {
-	var in queueURLInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.saveMessages(q.Name, nil, q.msgs, nil); err != nil {
-		return nil, err
-	}
-	q.msgs, q.byID = nil, map[string]*message{}
-	return nil, nil
+	return s.onQueueURL(body, func(q *queue) (any, error) {
+		if err := s.saveMessages(q.Name, nil, q.msgs, nil); err != nil {
+			return nil, err
+		}
+		q.msgs, q.byID = nil, map[string]*message{}
+		return nil, nil
+	})
 }
 
 // sendEntry is one message to send (SendMessage or a batch entry).
@@ -263,6 +235,11 @@ type sendResult struct {
 	MD5OfMessageAttributes string `json:",omitempty"`
 }
 
+// newSendResult reports a sent message; entryID is empty outside a batch.
+func newSendResult(entryID string, m *message) sendResult {
+	return sendResult{ID: entryID, MessageID: m.ID, MD5OfMessageBody: md5Hex(m.Body), MD5OfMessageAttributes: md5OfAttributes(m.Attributes)}
+}
+
 func (s *Service) sendMessage(_ context.Context, body []byte) (any, error) {
 	var in struct {
 		QueueURL string `json:"QueueUrl"`
@@ -271,21 +248,13 @@ func (s *Service) sendMessage(_ context.Context, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	m, err := s.newMessage(q, in.sendEntry)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.saveMessages(q.Name, []*message{m}, nil, nil); err != nil {
-		return nil, err
-	}
-	q.add(m)
-	return sendResult{MessageID: m.ID, MD5OfMessageBody: md5Hex(m.Body), MD5OfMessageAttributes: md5OfAttributes(m.Attributes)}, nil
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		m, err := s.enqueue(q, in.sendEntry)
+		if err != nil {
+			return nil, err
+		}
+		return newSendResult("", m), nil
+	})
 }
 
 type batchFailure struct {
@@ -296,14 +265,8 @@ type batchFailure struct {
 }
 
 func (s *Service) sendMessageBatch(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []sendEntry
-	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkBatch(len(in.Entries), func(i int) string { return in.Entries[i].ID }); err != nil {
+	in, err := decodeBatch[sendEntry](body)
+	if err != nil {
 		return nil, err
 	}
 	total := 0
@@ -313,33 +276,29 @@ func (s *Service) sendMessageBatch(_ context.Context, body []byte) (any, error) 
 	if total > maxMessageSize {
 		return nil, &apiError{typ: "BatchRequestTooLong", msg: fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxMessageSize, total)}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	out := struct {
-		Successful []sendResult
-		Failed     []batchFailure
-	}{Successful: []sendResult{}, Failed: []batchFailure{}}
-	var sent []*message
-	for _, e := range in.Entries {
-		m, err := s.newMessage(q, e)
-		if err != nil {
-			out.Failed = append(out.Failed, failure(e.ID, err))
-			continue
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		out := struct {
+			Successful []sendResult
+			Failed     []batchFailure
+		}{Successful: []sendResult{}, Failed: []batchFailure{}}
+		var sent []*message
+		for _, e := range in.Entries {
+			m, err := s.newMessage(q, e)
+			if err != nil {
+				out.Failed = append(out.Failed, failure(e.ID, err))
+				continue
+			}
+			sent = append(sent, m)
+			out.Successful = append(out.Successful, newSendResult(e.ID, m))
 		}
-		sent = append(sent, m)
-		out.Successful = append(out.Successful, sendResult{ID: e.ID, MessageID: m.ID, MD5OfMessageBody: md5Hex(m.Body), MD5OfMessageAttributes: md5OfAttributes(m.Attributes)})
-	}
-	if err := s.saveMessages(q.Name, sent, nil, nil); err != nil {
-		return nil, err
-	}
-	for _, m := range sent {
-		q.add(m)
-	}
-	return out, nil
+		if err := s.saveMessages(q.Name, sent, nil, nil); err != nil {
+			return nil, err
+		}
+		for _, m := range sent {
+			q.add(m)
+		}
+		return out, nil
+	})
 }
 
 func failure(id string, err error) batchFailure {
@@ -352,26 +311,44 @@ func failure(id string, err error) batchFailure {
 
 var batchIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
-// checkBatch applies the batch rules every *Batch operation shares.
-func checkBatch(n int, id func(int) string) error {
+// batchEntry is an entry of a *Batch request, named by its Id.
+type batchEntry interface{ entryID() string }
+
+func (e sendEntry) entryID() string    { return e.ID }
+func (e receiptEntry) entryID() string { return e.ID }
+
+// batchRequest is the input of every *Batch operation.
+type batchRequest[E batchEntry] struct {
+	QueueURL string `json:"QueueUrl"`
+	Entries  []E
+}
+
+// decodeBatch decodes a *Batch request and checks the rules every *Batch
+// operation shares: 1 to 10 entries with valid, distinct Ids.
+func decodeBatch[E batchEntry](body []byte) (batchRequest[E], error) {
+	var in batchRequest[E]
+	if err := decodeInput(body, &in); err != nil {
+		return in, err
+	}
+	n := len(in.Entries)
 	if n == 0 {
-		return &apiError{typ: "EmptyBatchRequest", msg: "There should be at least one entry in the request."}
+		return in, &apiError{typ: "EmptyBatchRequest", msg: "There should be at least one entry in the request."}
 	}
 	if n > maxBatchEntries {
-		return &apiError{typ: "TooManyEntriesInBatchRequest", msg: fmt.Sprintf("Maximum number of entries per request are %d. You have sent %d.", maxBatchEntries, n)}
+		return in, &apiError{typ: "TooManyEntriesInBatchRequest", msg: fmt.Sprintf("Maximum number of entries per request are %d. You have sent %d.", maxBatchEntries, n)}
 	}
 	seen := map[string]bool{}
-	for i := range n {
-		e := id(i)
-		if !batchIDRE.MatchString(e) {
-			return &apiError{typ: "InvalidBatchEntryId", msg: "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long."}
+	for _, e := range in.Entries {
+		id := e.entryID()
+		if !batchIDRE.MatchString(id) {
+			return in, &apiError{typ: "InvalidBatchEntryId", msg: "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long."}
 		}
-		if seen[e] {
-			return &apiError{typ: "BatchEntryIdsNotDistinct", msg: "Id " + e + " repeated."}
+		if seen[id] {
+			return in, &apiError{typ: "BatchEntryIdsNotDistinct", msg: "Id " + id + " repeated."}
 		}
-		seen[e] = true
+		seen[id] = true
 	}
-	return nil
+	return in, nil
 }
 
 // messageSize counts what AWS counts against the size limit: the body and
@@ -415,6 +392,19 @@ func (s *Service) newMessage(q *queue, e sendEntry) (*message, error) {
 	if th, ok := e.MessageSystemAttributes["AWSTraceHeader"]; ok {
 		m.TraceHeader = deref(th.StringValue)
 	}
+	return m, nil
+}
+
+// enqueue validates, stores and queues one message; the caller holds s.mu.
+func (s *Service) enqueue(q *queue, e sendEntry) (*message, error) {
+	m, err := s.newMessage(q, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.saveMessages(q.Name, []*message{m}, nil, nil); err != nil {
+		return nil, err
+	}
+	q.add(m)
 	return m, nil
 }
 
@@ -474,13 +464,9 @@ func (s *Service) Send(_ context.Context, queueARN, body string, attrs map[strin
 	if q == nil {
 		return "", fmt.Errorf("sqs: send to %s: %w", name, ErrQueueDoesNotExist)
 	}
-	m, err := s.newMessage(q, sendEntry{MessageBody: body, MessageAttributes: attrs})
+	m, err := s.enqueue(q, sendEntry{MessageBody: body, MessageAttributes: attrs})
 	if err != nil {
 		return "", fmt.Errorf("sqs: send to %s: %w", name, err)
 	}
-	if err := s.saveMessages(q.Name, []*message{m}, nil, nil); err != nil {
-		return "", fmt.Errorf("sqs: send to %s: %w", name, err)
-	}
-	q.add(m)
 	return m.ID, nil
 }

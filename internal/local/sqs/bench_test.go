@@ -2,12 +2,13 @@ package sqs_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/shopstream/shopstream/internal/local/localtest"
 )
 
 // BenchmarkSendToLongPoll measures SendMessage until a waiting long poll
@@ -51,10 +52,5 @@ func BenchmarkSendToLongPoll(b *testing.B) {
 		r := <-received
 		latencies = append(latencies, r.at.Sub(start))
 	}
-	slices.Sort(latencies)
-	pct := func(p float64) float64 {
-		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	localtest.ReportPercentiles(b, latencies, time.Millisecond)
 }

@@ -2,7 +2,6 @@ package sqs_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -11,7 +10,7 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/shopstream/shopstream/internal/local/awsapi"
+	"github.com/shopstream/shopstream/internal/local/localtest"
 	"github.com/shopstream/shopstream/internal/local/sqs"
 	"github.com/shopstream/shopstream/internal/local/state"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
@@ -51,17 +50,10 @@ type env struct {
 func newEnv(t testing.TB, db *state.DB, c *clock) *env {
 	t.Helper()
 	if db == nil {
-		var err error
-		db, err = state.Open("")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db = localtest.OpenDB(t, "")
 	}
-	srv := awsapi.New(nil)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	opts := sqs.Options{BaseURL: ts.URL}
+	srv, url := localtest.Serve(t)
+	opts := sqs.Options{BaseURL: url}
 	if c != nil {
 		opts.Now = c.Now
 	}
@@ -70,7 +62,7 @@ func newEnv(t testing.TB, db *state.DB, c *clock) *env {
 		t.Fatal(err)
 	}
 	svc.Register(srv)
-	return &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(ts.URL)), clock: c, db: db, url: ts.URL}
+	return &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(url)), clock: c, db: db, url: url}
 }
 
 func (e *env) createQueue(t testing.TB, name string, attrs map[string]string) string {

@@ -265,13 +265,9 @@ func (s *Service) deleteMessage(_ context.Context, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.deleteByReceipt(q, in.ReceiptHandle)
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		return nil, s.deleteByReceipt(q, in.ReceiptHandle)
+	})
 }
 
 // deleteByReceipt deletes the message if h is its latest receipt handle.
@@ -301,31 +297,21 @@ type batchResult struct {
 }
 
 func (s *Service) receiptBatch(body []byte, apply func(q *queue, e receiptEntry) error) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-		Entries  []receiptEntry
-	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkBatch(len(in.Entries), func(i int) string { return in.Entries[i].ID }); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
+	in, err := decodeBatch[receiptEntry](body)
 	if err != nil {
 		return nil, err
 	}
-	out := batchResult{Successful: []map[string]string{}, Failed: []batchFailure{}}
-	for _, e := range in.Entries {
-		if err := apply(q, e); err != nil {
-			out.Failed = append(out.Failed, failure(e.ID, err))
-			continue
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		out := batchResult{Successful: []map[string]string{}, Failed: []batchFailure{}}
+		for _, e := range in.Entries {
+			if err := apply(q, e); err != nil {
+				out.Failed = append(out.Failed, failure(e.ID, err))
+				continue
+			}
+			out.Successful = append(out.Successful, map[string]string{"Id": e.ID})
 		}
-		out.Successful = append(out.Successful, map[string]string{"Id": e.ID})
-	}
-	return out, nil
+		return out, nil
+	})
 }
 
 func (s *Service) deleteMessageBatch(_ context.Context, body []byte) (any, error) {
@@ -344,13 +330,9 @@ func (s *Service) changeMessageVisibility(_ context.Context, body []byte) (any, 
 	if in.VisibilityTimeout == nil {
 		return nil, missingParameter("VisibilityTimeout")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.changeVisibility(q, in.ReceiptHandle, *in.VisibilityTimeout)
+	return s.withQueue(in.QueueURL, func(q *queue) (any, error) {
+		return nil, s.changeVisibility(q, in.ReceiptHandle, *in.VisibilityTimeout)
+	})
 }
 
 func (s *Service) changeMessageVisibilityBatch(_ context.Context, body []byte) (any, error) {
@@ -387,17 +369,9 @@ func (s *Service) changeVisibility(q *queue, h string, seconds int) error {
 }
 
 func (s *Service) listQueueTags(_ context.Context, body []byte) (any, error) {
-	var in queueURLInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"Tags": q.Tags}, nil
+	return s.onQueueURL(body, func(q *queue) (any, error) {
+		return map[string]any{"Tags": q.Tags}, nil
+	})
 }
 
 func (s *Service) tagQueue(_ context.Context, body []byte) (any, error) {
@@ -408,7 +382,7 @@ func (s *Service) tagQueue(_ context.Context, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	return nil, s.updateTags(in.QueueURL, func(tags map[string]string) { maps.Copy(tags, in.Tags) })
+	return s.updateTags(in.QueueURL, func(tags map[string]string) { maps.Copy(tags, in.Tags) })
 }
 
 func (s *Service) untagQueue(_ context.Context, body []byte) (any, error) {
@@ -419,49 +393,38 @@ func (s *Service) untagQueue(_ context.Context, body []byte) (any, error) {
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
 	}
-	return nil, s.updateTags(in.QueueURL, func(tags map[string]string) {
+	return s.updateTags(in.QueueURL, func(tags map[string]string) {
 		for _, k := range in.TagKeys {
 			delete(tags, k)
 		}
 	})
 }
 
-func (s *Service) updateTags(queueURL string, edit func(map[string]string)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(queueURL)
-	if err != nil {
-		return err
-	}
-	cfg := q.queueConfig
-	cfg.Tags = maps.Clone(cfg.Tags)
-	if cfg.Tags == nil {
-		cfg.Tags = map[string]string{}
-	}
-	edit(cfg.Tags)
-	if err := s.saveQueue(&cfg); err != nil {
-		return err
-	}
-	q.queueConfig = cfg
-	return nil
+// updateTags applies edit to a copy of the queue's tags and stores it.
+func (s *Service) updateTags(queueURL string, edit func(map[string]string)) (any, error) {
+	return s.withQueue(queueURL, func(q *queue) (any, error) {
+		cfg := q.queueConfig
+		cfg.Tags = maps.Clone(cfg.Tags)
+		if cfg.Tags == nil {
+			cfg.Tags = map[string]string{}
+		}
+		edit(cfg.Tags)
+		if err := s.saveQueue(&cfg); err != nil {
+			return nil, err
+		}
+		q.queueConfig = cfg
+		return nil, nil
+	})
 }
 
 func (s *Service) listDeadLetterSourceQueues(_ context.Context, body []byte) (any, error) {
-	var in queueURLInput
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := s.queueByURL(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	urls := []string{}
-	for _, name := range slices.Sorted(maps.Keys(s.queues)) {
-		if s.queues[name].DeadLetterARN == q.arn {
-			urls = append(urls, s.QueueURL(name))
+	return s.onQueueURL(body, func(q *queue) (any, error) {
+		urls := []string{}
+		for _, name := range slices.Sorted(maps.Keys(s.queues)) {
+			if s.queues[name].DeadLetterARN == q.arn {
+				urls = append(urls, s.QueueURL(name))
+			}
 		}
-	}
-	return map[string]any{"queueUrls": urls}, nil
+		return map[string]any{"queueUrls": urls}, nil
+	})
 }

@@ -238,6 +238,29 @@ func (s *Service) queueByURL(raw string) (*queue, error) {
 	return q, nil
 }
 
+// withQueue runs fn on the queue queueURL names, holding s.mu throughout;
+// an unknown queue is an error and fn does not run.
+func (s *Service) withQueue(queueURL string, fn func(q *queue) (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := s.queueByURL(queueURL)
+	if err != nil {
+		return nil, err
+	}
+	return fn(q)
+}
+
+// onQueueURL serves an operation whose only input is QueueUrl.
+func (s *Service) onQueueURL(body []byte, fn func(q *queue) (any, error)) (any, error) {
+	var in struct {
+		QueueURL string `json:"QueueUrl"`
+	}
+	if err := decodeInput(body, &in); err != nil {
+		return nil, err
+	}
+	return s.withQueue(in.QueueURL, fn)
+}
+
 func (s *Service) queueExists(arn string) bool {
 	name, ok := nameFromARN(arn)
 	return ok && s.queues[name] != nil

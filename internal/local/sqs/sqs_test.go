@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -515,6 +516,19 @@ func TestBadInput(t *testing.T) {
 				{Id: aws.String("a"), MessageBody: aws.String("x")}, {Id: aws.String("a"), MessageBody: aws.String("y")}}})
 			return err
 		}, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", "a"},
+		{"empty delete batch", func() error {
+			_, err := e.client.DeleteMessageBatch(ctx, &awssqs.DeleteMessageBatchInput{QueueUrl: &url, Entries: []types.DeleteMessageBatchRequestEntry{}})
+			return err
+		}, "AWS.SimpleQueueService.EmptyBatchRequest", "at least one entry"},
+		{"visibility batch id invalid", func() error {
+			_, err := e.client.ChangeMessageVisibilityBatch(ctx, &awssqs.ChangeMessageVisibilityBatchInput{QueueUrl: &url, Entries: []types.ChangeMessageVisibilityBatchRequestEntry{
+				{Id: aws.String("no spaces"), ReceiptHandle: aws.String("h"), VisibilityTimeout: 1}}})
+			return err
+		}, "AWS.SimpleQueueService.InvalidBatchEntryId", "batch entry id"},
+		{"tag missing queue", func() error {
+			_, err := e.client.TagQueue(ctx, &awssqs.TagQueueInput{QueueUrl: &missing, Tags: map[string]string{"k": "v"}})
+			return err
+		}, "AWS.SimpleQueueService.NonExistentQueue", "does not exist"},
 		{"garbage receipt handle", func() error {
 			_, err := e.client.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: aws.String("!!")})
 			return err
@@ -565,6 +579,31 @@ func TestBadInput(t *testing.T) {
 	}
 	if got := e.attribute(t, url, "RedrivePolicy"); got != "" {
 		t.Errorf("rejected redrive policy stored: %s", got)
+	}
+}
+
+func TestQueueTags(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	url := e.createQueue(t, "tagged", nil)
+	tags := func() map[string]string {
+		t.Helper()
+		out, err := e.client.ListQueueTags(ctx, &awssqs.ListQueueTagsInput{QueueUrl: &url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Tags
+	}
+	if _, err := e.client.TagQueue(ctx, &awssqs.TagQueueInput{QueueUrl: &url, Tags: map[string]string{"team": "orders", "env": "dev"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tags(); !reflect.DeepEqual(got, map[string]string{"team": "orders", "env": "dev"}) {
+		t.Errorf("after TagQueue: %v", got)
+	}
+	if _, err := e.client.UntagQueue(ctx, &awssqs.UntagQueueInput{QueueUrl: &url, TagKeys: []string{"env", "absent"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tags(); !reflect.DeepEqual(got, map[string]string{"team": "orders"}) {
+		t.Errorf("after UntagQueue: %v", got)
 	}
 }
 

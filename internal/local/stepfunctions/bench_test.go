@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
+	"github.com/shopstream/shopstream/internal/local/localtest"
 	"github.com/shopstream/shopstream/internal/local/stack"
 	"github.com/shopstream/shopstream/internal/local/state"
 )
@@ -70,8 +70,6 @@ func BenchmarkExecution(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	localtest.ReportPercentiles(b, lat, time.Microsecond)
 	b.ReportMetric(float64(b.N*states)/b.Elapsed().Seconds(), "transitions/s")
 }

@@ -1,53 +1,27 @@
 package stepfunctions
 
 import (
-	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopstream/shopstream/internal/local/localtest"
 )
 
 // TestAWSCLI drives the service with the AWS CLI, as a user would: it
 // creates a state machine from a definition file, starts it and reads its
 // history through the endpoint.
 func TestAWSCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipping the AWS CLI test in -short mode")
-	}
-	cli, err := exec.LookPath("aws")
-	if err != nil {
-		t.Skip("the AWS CLI (aws) is not installed")
-	}
 	e := newEnv(t, "")
-	home := t.TempDir()
+	cli := localtest.AWSCLI(t, e.url)
+	run := func(args ...string) map[string]any {
+		t.Helper()
+		return cli(append([]string{"stepfunctions"}, args...)...)
+	}
 	def, err := filepath.Abs("testdata/cli-machine.json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	run := func(args ...string) map[string]any {
-		t.Helper()
-		cmd := exec.Command(cli, append([]string{"--endpoint-url", e.url, "--output", "json", "stepfunctions"}, args...)...)
-		// Dummy credentials; never the developer's own configuration.
-		cmd.Env = append(environWithoutAWS(),
-			"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-			"AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"))
-		out, err := cmd.Output()
-		if err != nil {
-			var stderr []byte
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = ee.Stderr
-			}
-			t.Fatalf("aws %v: %v\n%s", args, err, stderr)
-		}
-		var v map[string]any
-		if err := json.Unmarshal(out, &v); err != nil {
-			t.Fatalf("aws %v: output %q: %v", args, out, err)
-		}
-		return v
 	}
 
 	created := run("create-state-machine", "--name", "CliMachine", "--definition", "file://"+def, "--role-arn", testRole)
@@ -82,15 +56,4 @@ func TestAWSCLI(t *testing.T) {
 	if entered["name"] != "Double" || entered["input"] != `{"n":21}` {
 		t.Errorf("stateEnteredEventDetails = %v", entered)
 	}
-}
-
-// environWithoutAWS is the environment minus every AWS_ variable.
-func environWithoutAWS() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -349,26 +348,23 @@ func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) erro
 
 // execution finds an execution by ARN.
 func (s *Service) execution(arn string) (*execution, error) {
-	if !strings.HasPrefix(arn, "arn:aws:states:") || !strings.Contains(arn, ":execution:") {
-		return nil, awsapi.Errorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	e, ok := s.executions[arn]
-	if !ok {
-		return nil, awsapi.Errorf("ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn)
-	}
-	return e, nil
+	return find(s, s.executions, arn, "execution", "ExecutionDoesNotExist", "Execution Does Not Exist")
 }
 
-func (s *Service) describeExecution(_ context.Context, body []byte) (any, error) {
+// decodeExecution decodes a request whose only input is executionArn and
+// finds that execution.
+func (s *Service) decodeExecution(body []byte) (*execution, error) {
 	var in struct {
 		ExecutionArn string `json:"executionArn"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	e, err := s.execution(in.ExecutionArn)
+	return s.execution(in.ExecutionArn)
+}
+
+func (s *Service) describeExecution(_ context.Context, body []byte) (any, error) {
+	e, err := s.decodeExecution(body)
 	if err != nil {
 		return nil, err
 	}
@@ -447,11 +443,7 @@ func (s *Service) listExecutions(_ context.Context, body []byte) (any, error) {
 		}
 		items = append(items, item)
 	}
-	out := map[string]any{"executions": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return pageOutput("executions", items, next), nil
 }
 
 func (s *Service) getExecutionHistory(_ context.Context, body []byte) (any, error) {
@@ -480,21 +472,11 @@ func (s *Service) getExecutionHistory(_ context.Context, body []byte) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"events": events[page.start:page.end]}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return pageOutput("events", events[page.start:page.end], next), nil
 }
 
 func (s *Service) describeStateMachineForExecution(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		ExecutionArn string `json:"executionArn"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	e, err := s.execution(in.ExecutionArn)
+	e, err := s.decodeExecution(body)
 	if err != nil {
 		return nil, err
 	}

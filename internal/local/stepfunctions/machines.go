@@ -76,7 +76,7 @@ func (in *createMachineInput) validate() (*asl.Machine, error) {
 		return nil, validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
 	}
 	if !strings.HasPrefix(in.RoleArn, "arn:") {
-		return nil, awsapi.Errorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", in.RoleArn)
+		return nil, invalidARN(in.RoleArn)
 	}
 	switch in.Type {
 	case "":
@@ -182,16 +182,28 @@ func (s *Service) updateStateMachine(_ context.Context, body []byte) (any, error
 
 // machine finds a machine by ARN.
 func (s *Service) machine(arn string) (*machine, error) {
-	if !strings.HasPrefix(arn, "arn:aws:states:") || !strings.Contains(arn, ":stateMachine:") {
-		return nil, awsapi.Errorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
+	return find(s, s.machines, arn, "stateMachine", "StateMachineDoesNotExist", "State Machine Does Not Exist")
+}
+
+// find looks up a Step Functions resource of the given ARN resource type
+// ("stateMachine", "execution") in items, which s.mu guards. An ARN of
+// another type is InvalidArn; an unknown one is the missing error type.
+func find[T any](s *Service, items map[string]T, arn, resourceType, missingType, missingMsg string) (T, error) {
+	var zero T
+	if !strings.HasPrefix(arn, "arn:aws:states:") || !strings.Contains(arn, ":"+resourceType+":") {
+		return zero, invalidARN(arn)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	m, ok := s.machines[arn]
+	v, ok := items[arn]
 	if !ok {
-		return nil, awsapi.Errorf("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+		return zero, awsapi.Errorf(missingType, "%s: '%s'", missingMsg, arn)
 	}
-	return m, nil
+	return v, nil
+}
+
+func invalidARN(arn string) error {
+	return awsapi.Errorf("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %s'", arn)
 }
 
 func (s *Service) describeStateMachine(_ context.Context, body []byte) (any, error) {
@@ -245,11 +257,7 @@ func (s *Service) listStateMachines(_ context.Context, body []byte) (any, error)
 	for _, m := range list[page.start:page.end] {
 		items = append(items, map[string]any{"stateMachineArn": m.ARN, "name": m.Name, "type": m.Type, "creationDate": epoch(m.Created)})
 	}
-	out := map[string]any{"stateMachines": items}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return pageOutput("stateMachines", items, next), nil
 }
 
 func (s *Service) deleteStateMachine(_ context.Context, body []byte) (any, error) {

@@ -41,3 +41,13 @@ func paginate(n, maxResults int, token string) (pageRange, string, error) {
 	}
 	return pageRange{start, end}, next, nil
 }
+
+// pageOutput is a List* response: the page's items under key, and
+// nextToken when there are more.
+func pageOutput(key string, items any, next string) map[string]any {
+	out := map[string]any{key: items}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out
+}

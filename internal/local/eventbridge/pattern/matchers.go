@@ -65,36 +65,23 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-type prefix struct {
+// affix is a prefix or suffix matcher: has is strings.HasPrefix or
+// strings.HasSuffix.
+type affix struct {
 	s          string
 	ignoreCase bool
+	has        func(s, affix string) bool
 }
 
-func (m prefix) match(v any) bool {
+func (m affix) match(v any) bool {
 	s, ok := v.(string)
 	if !ok {
 		return false
 	}
 	if m.ignoreCase {
-		return strings.HasPrefix(lower(s), lower(m.s))
+		return m.has(lower(s), lower(m.s))
 	}
-	return strings.HasPrefix(s, m.s)
-}
-
-type suffix struct {
-	s          string
-	ignoreCase bool
-}
-
-func (m suffix) match(v any) bool {
-	s, ok := v.(string)
-	if !ok {
-		return false
-	}
-	if m.ignoreCase {
-		return strings.HasSuffix(lower(s), lower(m.s))
-	}
-	return strings.HasSuffix(s, m.s)
+	return m.has(s, m.s)
 }
 
 type equalsIgnoreCase string

@@ -250,10 +250,11 @@ func compileAffix(kind string, v any, isPrefix bool) (matcher, error) {
 	if !ok {
 		return nil, invalid("%s match pattern must be a string", kind)
 	}
+	has := strings.HasSuffix
 	if isPrefix {
-		return prefix{s: s, ignoreCase: ignoreCase}, nil
+		has = strings.HasPrefix
 	}
-	return suffix{s: s, ignoreCase: ignoreCase}, nil
+	return affix{s: s, ignoreCase: ignoreCase, has: has}, nil
 }
 
 func compileAnythingBut(v any) (matcher, error) {

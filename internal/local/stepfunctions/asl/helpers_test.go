@@ -112,6 +112,22 @@ func fixed(t testing.TB, s string) TaskRunner {
 }
 
 // assertJSON compares got with the JSON text want structurally.
+// assertOutcome checks a run's result: the error named wantErr when it is
+// set, else no error and the JSON output want.
+func assertOutcome(t testing.TB, out any, err error, wantErr, want string) {
+	t.Helper()
+	if wantErr != "" {
+		if !isErr(err, wantErr) {
+			t.Fatalf("err = %v, want %s", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertJSON(t, out, want)
+}
+
 func assertJSON(t testing.TB, got any, want string) {
 	t.Helper()
 	w := mustJSONValue(t, want)

@@ -263,15 +263,20 @@ func resultPath(stateName string, p optPath, raw, result any) (any, error) {
 	return out, nil
 }
 
-func (r *run) pass(s *State, sc *stateCtx, raw any) (any, error) {
+// effectiveInput applies InputPath and then Parameters to a state's raw
+// input, as Pass, Task, Parallel and Map states all do.
+func (r *run) effectiveInput(s *State, sc *stateCtx, raw any) (any, error) {
 	eff, err := inputPath(s, raw)
+	if err != nil || s.Parameters == nil {
+		return eff, err
+	}
+	return s.Parameters.eval(r.env(s, sc, eff))
+}
+
+func (r *run) pass(s *State, sc *stateCtx, raw any) (any, error) {
+	eff, err := r.effectiveInput(s, sc, raw)
 	if err != nil {
 		return nil, err
-	}
-	if s.Parameters != nil {
-		if eff, err = s.Parameters.eval(r.env(s, sc, eff)); err != nil {
-			return nil, err
-		}
 	}
 	result := eff
 	if s.HasResult {
@@ -456,14 +461,9 @@ func retryDelay(rt Retrier, n int, random func() float64) float64 {
 // attempt is one try of a Task, Parallel or Map state, from InputPath to
 // OutputPath.
 func (r *run) attempt(ctx context.Context, s *State, sc *stateCtx, raw any) (any, error) {
-	eff, err := inputPath(s, raw)
+	eff, err := r.effectiveInput(s, sc, raw)
 	if err != nil {
 		return nil, err
-	}
-	if s.Parameters != nil {
-		if eff, err = s.Parameters.eval(r.env(s, sc, eff)); err != nil {
-			return nil, err
-		}
 	}
 	var result any
 	switch s.Type {
@@ -600,18 +600,9 @@ func regionOf(arn string) string {
 
 func (r *run) parallel(ctx context.Context, s *State, input any) (any, error) {
 	r.emit("ParallelStateStarted", "", nil)
-	results := make([]any, len(s.Branches))
-	err := r.fanOut(ctx, len(s.Branches), len(s.Branches), func(ctx context.Context, i int) error {
-		out, err := r.machine(ctx, s.Branches[i], s.Branches[i].StartAt, deepCopy(input), false, nil)
-		results[i] = out
-		return err
+	return r.collect(ctx, "Parallel", len(s.Branches), len(s.Branches), func(ctx context.Context, i int) (any, error) {
+		return r.machine(ctx, s.Branches[i], s.Branches[i].StartAt, deepCopy(input), false, nil)
 	})
-	if err != nil {
-		r.emit("ParallelStateFailed", "", nil)
-		return nil, err
-	}
-	r.emit("ParallelStateSucceeded", "", nil)
-	return results, nil
 }
 
 func (r *run) mapState(ctx context.Context, s *State, sc *stateCtx, input any) (any, error) {
@@ -636,15 +627,14 @@ func (r *run) mapState(ctx context.Context, s *State, sc *stateCtx, input any) (
 		limit = maxInlineConcurrency
 	}
 	r.emit("MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)})
-	results := make([]any, len(items))
-	err = r.fanOut(ctx, len(items), limit, func(ctx context.Context, i int) error {
+	return r.collect(ctx, "Map", len(items), limit, func(ctx context.Context, i int) (any, error) {
 		item := map[string]any{"Index": int64(i), "Value": items[i]}
 		iterInput := items[i]
 		if s.ItemSelector != nil {
 			isc := &stateCtx{entered: sc.entered, retries: sc.retries, mapItem: item}
 			v, err := s.ItemSelector.eval(r.env(s, isc, input))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			iterInput = v
 		}
@@ -653,17 +643,27 @@ func (r *run) mapState(ctx context.Context, s *State, sc *stateCtx, input any) (
 		out, err := r.machine(ctx, s.Iterator, s.Iterator.StartAt, deepCopy(iterInput), false, item)
 		if err != nil {
 			r.emit("MapIterationFailed", "mapIterationFailedEventDetails", d)
-			return err
+			return nil, err
 		}
 		r.emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", d)
+		return out, nil
+	})
+}
+
+// collect runs n jobs through fanOut, gathers their results in order, and
+// emits the kind's ("Parallel", "Map") StateSucceeded or StateFailed event.
+func (r *run) collect(ctx context.Context, kind string, n, limit int, job func(context.Context, int) (any, error)) (any, error) {
+	results := make([]any, n)
+	err := r.fanOut(ctx, n, limit, func(ctx context.Context, i int) error {
+		out, err := job(ctx, i)
 		results[i] = out
-		return nil
+		return err
 	})
 	if err != nil {
-		r.emit("MapStateFailed", "", nil)
+		r.emit(kind+"StateFailed", "", nil)
 		return nil, err
 	}
-	r.emit("MapStateSucceeded", "", nil)
+	r.emit(kind+"StateSucceeded", "", nil)
 	return results, nil
 }
 

@@ -252,16 +252,7 @@ func TestSpecificationExamples(t *testing.T) {
 				tasks = fixed(t, tt.result)
 			}
 			out, _, _, err := runDef(t, def, tt.input, tasks)
-			if tt.wantErr != "" {
-				if !isErr(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertJSON(t, out, tt.want)
+			assertOutcome(t, out, err, tt.wantErr, tt.want)
 		})
 	}
 }

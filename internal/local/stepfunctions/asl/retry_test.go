@@ -181,16 +181,7 @@ func TestCatch(t *testing.T) {
 			  "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:000000000000:function:pay","End":true,"Catch":` + tt.catch + `},
 			  "Handled":{"Type":"Pass","End":true}}}`
 			out, _, _, err := runDef(t, def, `{"order":"o-1"}`, tasks)
-			if tt.wantErr != "" {
-				if !isErr(err, tt.wantErr) {
-					t.Fatalf("err = %v, want %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			assertJSON(t, out, tt.want)
+			assertOutcome(t, out, err, tt.wantErr, tt.want)
 		})
 	}
 }
