@@ -387,7 +387,7 @@ func (s *Service) newMessage(q *queue, e sendEntry) (*message, error) {
 	s.seq++
 	m := &message{
 		Seq: s.seq, ID: s.newID(), Body: e.MessageBody, Attributes: e.MessageAttributes,
-		Sent: now, VisibleAt: now.Add(delay),
+		Sent: now, VisibleAt: now.Add(s.scaled(delay)),
 	}
 	if th, ok := e.MessageSystemAttributes["AWSTraceHeader"]; ok {
 		m.TraceHeader = deref(th.StringValue)

@@ -137,7 +137,7 @@ func (s *Service) take(q *queue, limit int, in receiveInput) ([]receivedMessage,
 		if m.FirstReceive.IsZero() {
 			m.FirstReceive = now
 		}
-		m.VisibleAt = now.Add(visibility)
+		m.VisibleAt = now.Add(s.scaled(visibility))
 		m.Receipt = s.newID()
 		changed = append(changed, m)
 		got = append(got, s.render(q, m, in))
@@ -358,7 +358,7 @@ func (s *Service) changeVisibility(q *queue, h string, seconds int) error {
 	if !m.VisibleAt.After(now) {
 		return &apiError{typ: "MessageNotInflight", msg: "The message referred to isn't in flight."}
 	}
-	m.VisibleAt = now.Add(time.Duration(seconds) * time.Second)
+	m.VisibleAt = now.Add(s.scaled(time.Duration(seconds) * time.Second))
 	if err := s.saveMessages(q.Name, []*message{m}, nil, nil); err != nil {
 		return err
 	}

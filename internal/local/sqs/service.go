@@ -39,6 +39,10 @@ type Options struct {
 	Now func() time.Time
 	// NewID returns message ids and receipt nonces (default: random UUIDs).
 	NewID func() string
+	// TimeScale multiplies visibility timeouts and delivery delays, so
+	// tests see a failed message come back in a fraction of its 180 s
+	// (0 or 1: real time). Attributes still report the configured values.
+	TimeScale float64
 }
 
 // Service is the local SQS. Its methods are safe for concurrent use.
@@ -47,15 +51,24 @@ type Service struct {
 	baseURL string
 	now     func() time.Time
 	newID   func() string
+	scale   float64 // see Options.TimeScale
 
 	mu     sync.Mutex
 	queues map[string]*queue // by name
 	seq    uint64            // last message sequence number
 }
 
+// scaled applies the time scale to a visibility timeout or delay.
+func (s *Service) scaled(d time.Duration) time.Duration {
+	if s.scale <= 0 || s.scale == 1 {
+		return d
+	}
+	return time.Duration(float64(d) * s.scale)
+}
+
 // New loads the queues and messages kept in db.
 func New(db *state.DB, opts Options) (*Service, error) {
-	s := &Service{db: db, baseURL: opts.BaseURL, now: opts.Now, newID: opts.NewID, queues: map[string]*queue{}}
+	s := &Service{db: db, baseURL: opts.BaseURL, now: opts.Now, newID: opts.NewID, scale: opts.TimeScale, queues: map[string]*queue{}}
 	if s.baseURL == "" {
 		s.baseURL = "http://127.0.0.1:4566"
 	}
