@@ -63,6 +63,10 @@ func toRequest(ctx context.Context, in events.APIGatewayProxyRequest) (*http.Req
 			r.Header.Set(k, v)
 		}
 	}
+	// API Gateway passes Host as a header; net/http keeps it in r.Host.
+	if host := r.Header.Get("Host"); host != "" {
+		r.Host = host
+	}
 	r.RemoteAddr = in.RequestContext.Identity.SourceIP
 	r = r.WithContext(withRequestID(r.Context(), in.RequestContext.RequestID))
 	return r, nil

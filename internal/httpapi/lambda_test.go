@@ -19,6 +19,7 @@ func TestProxyRoutesAndMapsResponse(t *testing.T) {
 			"category":  r.URL.Query().Get("category"),
 			"key":       r.Header.Get("Idempotency-Key"),
 			"requestId": RequestID(r.Context()),
+			"host":      r.Host,
 		})
 	})
 	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
@@ -45,11 +46,11 @@ func TestProxyRoutesAndMapsResponse(t *testing.T) {
 			req: events.APIGatewayProxyRequest{
 				HTTPMethod: "GET", Path: "/product/42",
 				QueryStringParameters: map[string]string{"category": "books"},
-				Headers:               map[string]string{"Idempotency-Key": "k1"},
+				Headers:               map[string]string{"Idempotency-Key": "k1", "Host": "api.example.com"},
 				RequestContext:        events.APIGatewayProxyRequestContext{RequestID: "req-1"},
 			},
 			wantStatus: 200,
-			wantBody:   map[string]any{"id": "42", "category": "books", "key": "k1", "requestId": "req-1"},
+			wantBody:   map[string]any{"id": "42", "category": "books", "key": "k1", "requestId": "req-1", "host": "api.example.com"},
 		},
 		{
 			name: "base64 body",
