@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shopstream/shopstream/internal/local/localtest"
 )
 
 // stackHandle is a running stack: its API base URL (with the stage and a
@@ -27,7 +29,7 @@ type stackHandle struct {
 
 	cmd  *exec.Cmd
 	done chan struct{}
-	logs *syncBuffer
+	logs *localtest.SyncBuffer
 }
 
 var (
@@ -144,7 +146,7 @@ func startRuntime(o runtimeOptions) (*stackHandle, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs := &syncBuffer{}
+	logs := &localtest.SyncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -214,30 +216,13 @@ func (h *stackHandle) kill() {
 	<-h.done
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // client is a small JSON client for the REST API.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 
-func (h *stackHandle) client(t *testing.T) *client { return &client{t: t, base: h.APIURL} }
+func (h *stackHandle) client(t testing.TB) *client { return &client{t: t, base: h.APIURL} }
 
 // do sends a request and decodes the JSON answer into a map (nil for an
 // empty body).
@@ -289,7 +274,7 @@ func (c *client) must(want int, method, path string, body any, header ...string)
 }
 
 // eventually polls f until it returns true or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, f func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, f func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !f() {
@@ -301,6 +286,26 @@ func eventually(t *testing.T, within time.Duration, what string, f func() bool) 
 }
 
 // unique returns a name no other test uses on the shared stack.
-func unique(t *testing.T, prefix string) string {
+func unique(t testing.TB, prefix string) string {
 	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
+}
+
+// consumedWriteUnits reads the local DynamoDB's running total of write
+// capacity units consumed (computed as AWS bills them) across all tables.
+func (h *stackHandle) consumedWriteUnits() (float64, error) {
+	if h.AWSURL == "" {
+		return 0, fmt.Errorf("only the local runtime reports consumed capacity")
+	}
+	res, err := http.Get(strings.TrimSuffix(h.AWSURL, "/") + "/_shopstream/dynamodb/capacity")
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	var out struct {
+		WriteUnits float64 `json:"writeUnits"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return 0, fmt.Errorf("capacity endpoint: %w", err)
+	}
+	return out.WriteUnits, nil
 }
