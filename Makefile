@@ -36,9 +36,13 @@ synth: cdk.out/manifest.json
 run: cdk.out/manifest.json
 	$(GO) run ./cmd/shopstream-local --assembly cdk.out --data .data/local $(ARGS)
 
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
 
 test: tools lint
 	$(GO) test -count=1 -timeout 25m ./...
