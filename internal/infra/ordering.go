@@ -53,9 +53,11 @@ func NewOrdering(scope constructs.Construct, id string, bus awsevents.IEventBus,
 	rule.AddTarget(awseventstargets.NewSqsQueue(queue, nil))
 
 	consumer := fns.New(c, config.Ordering, FunctionOptions{TimeoutSeconds: orderingTimeoutSeconds})
+	// No batching window: a poll hands over whatever is waiting (up to
+	// the batch size) at once. A window would save invocations at the
+	// price of that much latency on every order (it was 1 s: p50 1.15 s).
 	consumer.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(orderBatchSize),
-		MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
 	return &Ordering{Rule: rule, Queue: queue, DLQ: dlq, Consumer: consumer}
