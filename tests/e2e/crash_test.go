@@ -17,6 +17,7 @@ func TestOrderingCrashAfterAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.stop()
+	h.logOnFailure(t)
 	c := h.client(t)
 	user := unique(t, "crash")
 	mug := c.createProduct("Mug", 1250, 5)
@@ -42,7 +43,9 @@ func TestOrderingCrashAfterAppend(t *testing.T) {
 func TestKilledRuntimeLosesNothing(t *testing.T) {
 	localOnly(t)
 	dir := t.TempDir()
-	h, err := startRuntime(runtimeOptions{dataDir: dir})
+	// Real time: a flaky card's checkout then waits a whole second in its
+	// Retry, so it is certainly in flight when the runtime is killed.
+	h, err := startRuntime(runtimeOptions{dataDir: dir, timeScale: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,10 +59,7 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 	}
 	accepted := map[string]string{} // checkout id → user
 	for i, u := range users {
-		card := cardApproved
-		if i%4 == 3 {
-			card = cardDeclined
-		}
+		card := []string{cardApproved, cardFlaky, cardDeclined, cardFlaky}[i%4]
 		code, out := c.do("POST", "/basket/checkout", checkoutRequest(u, card))
 		if code == 202 {
 			accepted[out["checkoutId"].(string)] = u
@@ -68,13 +68,26 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 	if len(accepted) == 0 {
 		t.Fatal("no checkout accepted")
 	}
+	running := 0
+	for id := range accepted {
+		if _, st := c.do("GET", "/checkout/"+id, nil); st["status"] == "RUNNING" {
+			running++
+		}
+	}
+	if running == 0 {
+		t.Fatal("no checkout was in flight when the runtime was to be killed")
+	}
+	t.Logf("killing the runtime with %d of %d accepted checkouts in flight", running, len(accepted))
 	h.kill()
 
-	h, err = startRuntime(runtimeOptions{dataDir: dir})
+	first := h
+	first.logOnFailure(t)
+	h, err = startRuntime(runtimeOptions{dataDir: dir, timeScale: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.stop()
+	h.logOnFailure(t)
 	c = h.client(t)
 	succeeded := 0
 	for id, user := range accepted {

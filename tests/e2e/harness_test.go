@@ -131,7 +131,7 @@ func startRuntime(o runtimeOptions) (*stackHandle, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--assembly", filepath.Join(moduleRoot(), "cdk.out"), "--log-level", "warn"}
+	args := []string{"--assembly", filepath.Join(moduleRoot(), "cdk.out"), "--log-level", "info"}
 	if o.dataDir == "" {
 		args = append(args, "--in-memory")
 	} else {
@@ -198,6 +198,16 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// logOnFailure prints the runtime's output at the end of a failed test:
+// what the functions and services said is the first thing to read.
+func (h *stackHandle) logOnFailure(t *testing.T) {
+	t.Cleanup(func() {
+		if t.Failed() && h.logs != nil {
+			t.Logf("runtime output:\n%s", h.logs.String())
+		}
+	})
 }
 
 // stop ends the runtime the way Ctrl-C does.

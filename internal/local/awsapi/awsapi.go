@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +138,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", svc.contentType)
 	w.Header().Set("X-Amzn-Requestid", requestID())
+	setCRC32(w, raw)
 	_, _ = w.Write(raw)
 	s.Log.Debug("aws", "target", target, "dur", time.Since(start))
 }
@@ -159,8 +162,16 @@ func WriteError(w http.ResponseWriter, contentType, typePrefix string, e *Error)
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Amzn-Errortype", e.Type)
 	w.Header().Set("X-Amzn-Requestid", requestID())
+	setCRC32(w, raw)
 	w.WriteHeader(status)
 	_, _ = w.Write(raw)
+}
+
+// setCRC32 sets the X-Amz-Crc32 header DynamoDB sends with every response.
+// The DynamoDB SDK checks the body against it, and treats a missing header
+// as a checksum of 0, so every response carries it (other SDKs ignore it).
+func setCRC32(w http.ResponseWriter, body []byte) {
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 }
 
 // EpochSeconds renders t as AWS JSON protocols do: fractional epoch seconds.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,9 @@ func TestServerDispatchAndErrors(t *testing.T) {
 			raw, _ := io.ReadAll(res.Body)
 			if res.StatusCode != tt.wantStatus || string(raw) != tt.wantBody {
 				t.Fatalf("got %d %s, want %d %s", res.StatusCode, raw, tt.wantStatus, tt.wantBody)
+			}
+			if got, want := res.Header.Get("X-Amz-Crc32"), strconv.FormatUint(uint64(crc32.ChecksumIEEE(raw)), 10); got != want {
+				t.Fatalf("X-Amz-Crc32 = %q, want %q", got, want)
 			}
 			if k := tt.wantHeader[0]; k != "" && res.Header.Get(k) != tt.wantHeader[1] {
 				t.Fatalf("header %s = %q, want %q", k, res.Header.Get(k), tt.wantHeader[1])

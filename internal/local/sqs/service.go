@@ -107,10 +107,21 @@ func (s *Service) load() error {
 			return err
 		}
 		// Keys sort by queue name then sequence, so messages load in send order.
+		now := s.now()
 		return mb.ForEach(func(k, v []byte) error {
 			var m message
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("message %q: %w", k, err)
+			}
+			// A message in flight when the runtime stopped was held by a
+			// consumer of the old process (an event source mapping), which
+			// is gone: it becomes visible now rather than after its full
+			// visibility timeout. Its receive count is kept, so redrive to
+			// the dead-letter queue still applies. Delayed messages (never
+			// received) keep their delay.
+			if m.ReceiveCount > 0 && m.VisibleAt.After(now) {
+				m.VisibleAt = now
+				m.Receipt = ""
 			}
 			name, _, _ := strings.Cut(string(k), "\x00")
 			q := s.queues[name]
