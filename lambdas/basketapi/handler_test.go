@@ -310,7 +310,7 @@ func TestCheckoutStatus(t *testing.T) {
 	other := body["checkoutId"].(string)
 	f.wf.status[other] = sfntypes.ExecutionStatusFailed
 	code, body = f.do(t, "GET", "/checkout/"+other, "")
-	if reason, _ := body["reason"].(map[string]any); code != 200 || body["status"] != "FAILED" || reason["code"] != "internal_error" {
+	if reason, _ := body["reason"].(map[string]any); code != 200 || body["status"] != "FAILED" || reason["code"] != "checkout_in_progress" {
 		t.Fatalf("failed unrecorded: %d %v", code, body)
 	}
 }
