@@ -48,7 +48,7 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const input = `{"checkoutId":"co-1","userName":"ana","basketId":"b-1"}`
+	const input = `{"checkoutId":"co-1","userName":"ana","basketId":"b-1","payment":{"token":"tok_1","last4":"4242"}}`
 	tests := []struct {
 		name string
 		// script returns each function's behaviour for this case.
@@ -62,7 +62,7 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 		{
 			name:       "checkout confirmed",
 			wantStatus: types.ExecutionStatusSucceeded,
-			wantOutput: `{"checkoutId":"co-1","userName":"ana","basketId":"b-1",
+			wantOutput: `{"checkoutId":"co-1","userName":"ana","basketId":"b-1","payment":{"token":"tok_1","last4":"4242"},
 			  "priced":{"lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"total":30},
 			  "reservations":[{"reserved":"a"},{"reserved":"b"}],
 			  "authorization":{"authorizationId":"auth-1"},"confirmation":{"orderId":"o-1"}}`,
