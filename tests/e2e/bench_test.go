@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,8 +94,8 @@ func BenchmarkCheckoutToOrder(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-// TestReportLambdaSizes prints the size of each Lambda's bundled binary
-// (linux/arm64, as deployed) from the cloud assembly.
+// TestReportLambdaSizes prints the size of each function's bundled binary
+// (linux/arm64, as deployed), found through the template's asset keys.
 func TestReportLambdaSizes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs the synthesized assembly")
@@ -101,18 +103,40 @@ func TestReportLambdaSizes(t *testing.T) {
 	if _, err := build(); err != nil {
 		t.Fatal(err)
 	}
-	matches, err := filepath.Glob(filepath.Join(moduleRoot(), "cdk.out", "asset.*", "bootstrap"))
-	if err != nil || len(matches) == 0 {
-		t.Fatalf("no bundled bootstrap binaries in cdk.out (%v)", err)
+	out := filepath.Join(moduleRoot(), "cdk.out")
+	templates, err := filepath.Glob(filepath.Join(out, "*.template.json"))
+	if err != nil || len(templates) != 1 {
+		t.Fatalf("want one template in cdk.out, got %v (%v)", templates, err)
 	}
-	for _, m := range matches {
-		fi, err := os.Stat(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Size() == 0 {
-			t.Fatalf("%s is empty", m)
-		}
-		t.Logf("%s: %.1f MB", filepath.Base(filepath.Dir(m)), float64(fi.Size())/1e6)
+	raw, err := os.ReadFile(templates[0])
+	if err != nil {
+		t.Fatal(err)
 	}
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Metadata   map[string]any
+			Properties struct{ Code struct{ S3Key string } }
+		}
+	}
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range tpl.Resources {
+		if r.Type != "AWS::Lambda::Function" {
+			continue
+		}
+		hash := strings.TrimSuffix(r.Properties.Code.S3Key, ".zip")
+		fi, err := os.Stat(filepath.Join(out, "asset."+hash, "bootstrap"))
+		if err != nil || fi.Size() == 0 {
+			t.Fatalf("%v: no bundled bootstrap for asset %s (%v)", r.Metadata["shopstream:goPackage"], hash, err)
+		}
+		lines = append(lines, fmt.Sprintf("%-30v %5.1f MB", r.Metadata["shopstream:goPackage"], float64(fi.Size())/1e6))
+	}
+	if len(lines) != 12 {
+		t.Fatalf("%d functions in the template, want 12", len(lines))
+	}
+	sort.Strings(lines)
+	t.Logf("bundled Lambda binaries (linux/arm64):\n%s", strings.Join(lines, "\n"))
 }
