@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.tools/*' -not -path './cdk.out/*' 2>/dev/null)
 
-.PHONY: all tools synth run test test-short lint bench clean
+.PHONY: all tools synth run test test-short lint bench bench-e2e clean
 
 all: test
 
@@ -52,7 +52,10 @@ test-short:
 	$(GO) test -short ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./eventstore/... ./internal/local/...
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./eventstore/... ./internal/local/...
+
+bench-e2e: cdk.out/manifest.json
+	$(GO) test -run '^$$' -bench CheckoutToOrder -benchtime 200x -timeout 30m ./tests/e2e
 
 clean:
 	rm -rf cdk.out .data

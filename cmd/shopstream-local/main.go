@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -44,6 +45,8 @@ func run(args []string) error {
 	fs.StringVar(&cfg.APIAddr, "api-addr", "127.0.0.1:3000", "listen address of the API Gateway stages")
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "multiplier for Step Functions waits and retry intervals (0.01 = 100x faster)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
+	envFile := fs.String("env-file", "", "write the endpoint, credentials and stack outputs as KEY=VALUE lines here\n(default: <data>/stack.env; none with --in-memory)")
+	fs.BoolVar(&cfg.SampleCatalog, "sample-catalog", false, "create a small sample catalog through the API once the stack is up")
 	fs.Var(params, "param", "template parameter override `Name=Value` (repeatable)")
 	fs.Var(fnEnv, "function-env", "extra environment variable for a function, `function:KEY=VALUE`; the function is named by\nits Go package (ordering), logical id or FunctionName (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +61,10 @@ func run(args []string) error {
 	}
 	if cfg.TimeScale <= 0 {
 		return fmt.Errorf("--time-scale: %v must be greater than 0", cfg.TimeScale)
+	}
+	cfg.EnvFile = *envFile
+	if cfg.EnvFile == "" && !cfg.InMemory {
+		cfg.EnvFile = filepath.Join(cfg.DataDir, "stack.env")
 	}
 	cfg.Parameters = params
 	cfg.FunctionEnv = fnEnv

@@ -55,6 +55,14 @@ type Config struct {
 	// function's FunctionName, logical id or Go package's last element
 	// ("ordering"); naming no function is an error.
 	FunctionEnv map[string]map[string]string
+	// EnvFile, when set, is written once the stack is up: the AWS
+	// endpoint, dummy credentials, the local API URL and every stack
+	// output as KEY=VALUE lines (output EventsTable → EVENTS_TABLE), for
+	// shopstream-audit -env-file and for shells (set -a; . FILE).
+	EnvFile string
+	// SampleCatalog loads internal/local/sample's products through the
+	// API once the stack is up, so a first run has something to buy.
+	SampleCatalog bool
 	// Log receives request, invocation and notice lines (default discard).
 	Log *slog.Logger
 	// Output receives function output and the start-up banner (default
@@ -365,6 +373,18 @@ func Run(ctx context.Context, cfg Config) error {
 	rt, err := Start(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if rt.cfg.EnvFile != "" {
+		if err := rt.WriteEnvFile(rt.cfg.EnvFile); err != nil {
+			_ = rt.Close(context.Background())
+			return err
+		}
+	}
+	if rt.cfg.SampleCatalog {
+		if err := rt.loadSample(ctx); err != nil {
+			_ = rt.Close(context.Background())
+			return err
+		}
 	}
 	rt.Banner(rt.cfg.Output)
 	<-ctx.Done()

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -210,5 +212,31 @@ func TestStartErrors(t *testing.T) {
 				t.Errorf("error %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestEnvFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a function and runs a stack; skipped with -short")
+	}
+	rt := start(t, t.TempDir(), nil)
+	path := filepath.Join(t.TempDir(), "stack.env")
+	if err := rt.WriteEnvFile(path); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(raw)
+	for _, want := range []string{
+		"AWS_ENDPOINT_URL=" + rt.AWSEndpoint() + "\n",
+		"API_URL=" + rt.APIURLs()[0] + "\n",
+		"TABLE_NAME=" + rt.Deployed().Outputs["TableName"].(string) + "\n",
+		"AWS_REGION=us-east-1\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("env file lacks %q:\n%s", want, got)
+		}
 	}
 }

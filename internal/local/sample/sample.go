@@ -39,10 +39,15 @@ func Catalog() ([]Product, error) {
 }
 
 // Load creates every sample product through the API at apiURL (the stage
-// base URL, e.g. http://127.0.0.1:3000/dev/) and returns their ids.
+// base URL, e.g. http://127.0.0.1:3000/dev/) and returns their ids. A
+// catalog that already lists products is left alone (no ids, no error), so
+// restarting with the flag does not create the products twice.
 func Load(ctx context.Context, client *http.Client, apiURL string) ([]string, error) {
 	ps, err := Catalog()
 	if err != nil {
+		return nil, err
+	}
+	if empty, err := emptyCatalog(ctx, client, apiURL); err != nil || !empty {
 		return nil, err
 	}
 	ids := make([]string, 0, len(ps))
@@ -71,4 +76,27 @@ func Load(ctx context.Context, client *http.Client, apiURL string) ([]string, er
 		ids = append(ids, out.ID)
 	}
 	return ids, nil
+}
+
+// emptyCatalog reports whether GET /product lists nothing.
+func emptyCatalog(ctx context.Context, client *http.Client, apiURL string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(apiURL, "/")+"/product?limit=1", nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("sample: list products: %w", err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if res.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("sample: list products: status %d", res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return false, fmt.Errorf("sample: list products: %w", err)
+	}
+	return len(out.Items) == 0, nil
 }

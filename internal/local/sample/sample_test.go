@@ -27,6 +27,14 @@ func TestCatalogIsValid(t *testing.T) {
 func TestLoadPostsEveryProduct(t *testing.T) {
 	var got []Product
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" && r.URL.Path == "/dev/product" {
+			if len(got) == 0 {
+				_, _ = w.Write([]byte(`{"items":[]}`))
+			} else {
+				_, _ = w.Write([]byte(`{"items":[{"id":"px"}]}`))
+			}
+			return
+		}
 		if r.Method != "POST" || r.URL.Path != "/dev/product" {
 			http.Error(w, "wrong route "+r.URL.Path, 404)
 			return
@@ -50,6 +58,10 @@ func TestLoadPostsEveryProduct(t *testing.T) {
 	ps, _ := Catalog()
 	if len(ids) != len(ps) || len(got) != len(ps) || got[0] != ps[0] {
 		t.Fatalf("loaded %d (%v), posted %d", len(ids), ids, len(got))
+	}
+	// A second load finds the catalog filled and creates nothing.
+	if ids, err := Load(context.Background(), ts.Client(), ts.URL+"/dev/"); err != nil || len(ids) != 0 || len(got) != len(ps) {
+		t.Fatalf("second load: %v %v, %d posted", ids, err, len(got))
 	}
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"code":"invalid_field"}}`, 400)
