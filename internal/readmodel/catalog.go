@@ -60,26 +60,7 @@ type Catalog struct {
 // Put writes row unless the stored row is already at row.Version or newer;
 // it reports whether it wrote. Replays and reordered deliveries are no-ops.
 func (c Catalog) Put(ctx context.Context, row Product) (bool, error) {
-	item, err := attributevalue.MarshalMap(row)
-	if err != nil {
-		return false, fmt.Errorf("readmodel: put product %s: %w", row.ProductID, err)
-	}
-	_, err = c.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(c.Table),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(productId) OR version < :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":v": &types.AttributeValueMemberN{Value: fmt.Sprint(row.Version)},
-		},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("readmodel: put product %s: %w", row.ProductID, err)
-	}
-	return true, nil
+	return putIfNewer(ctx, c.Client, c.Table, CatalogKey, row, row.Version, "product "+row.ProductID)
 }
 
 // Get returns the product's row, or ErrNotFound (also for deleted products).
@@ -170,18 +151,5 @@ func (c Catalog) List(ctx context.Context, category string, limit int32, cursor 
 
 // All returns every row, deleted ones included (for audits and rebuilds).
 func (c Catalog) All(ctx context.Context) ([]Product, error) {
-	var rows []Product
-	p := dynamodb.NewScanPaginator(c.Client, &dynamodb.ScanInput{TableName: aws.String(c.Table)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("readmodel: scan catalog: %w", err)
-		}
-		var page []Product
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, fmt.Errorf("readmodel: decode products: %w", err)
-		}
-		rows = append(rows, page...)
-	}
-	return rows, nil
+	return scanAll[Product](ctx, c.Client, c.Table, "catalog")
 }

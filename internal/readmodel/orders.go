@@ -2,7 +2,6 @@ package readmodel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -55,26 +54,7 @@ type Orders struct {
 // Put writes row unless it is already stored at the same or a newer
 // version; it reports whether it wrote.
 func (o Orders) Put(ctx context.Context, row Order) (bool, error) {
-	item, err := attributevalue.MarshalMap(row)
-	if err != nil {
-		return false, fmt.Errorf("readmodel: put order %s: %w", row.OrderID, err)
-	}
-	_, err = o.Client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(o.Table),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(orderKey) OR version < :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":v": &types.AttributeValueMemberN{Value: fmt.Sprint(row.Version)},
-		},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("readmodel: put order %s: %w", row.OrderID, err)
-	}
-	return true, nil
+	return putIfNewer(ctx, o.Client, o.Table, OrdersSortKey, row, row.Version, "order "+row.OrderID)
 }
 
 // ListByUser returns up to limit of the customer's orders, newest first,
@@ -136,18 +116,5 @@ func (o Orders) Get(ctx context.Context, userName, orderID string) (Order, error
 
 // All returns every row (for audits and rebuilds).
 func (o Orders) All(ctx context.Context) ([]Order, error) {
-	var rows []Order
-	p := dynamodb.NewScanPaginator(o.Client, &dynamodb.ScanInput{TableName: aws.String(o.Table)})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("readmodel: scan orders: %w", err)
-		}
-		var page []Order
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, fmt.Errorf("readmodel: decode orders: %w", err)
-		}
-		rows = append(rows, page...)
-	}
-	return rows, nil
+	return scanAll[Order](ctx, o.Client, o.Table, "orders")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/payment"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
@@ -44,7 +45,7 @@ func TestAuthorize(t *testing.T) {
 			in := stateFor(t, tt.card, tt.attempt)
 			got, err := a.Handle(context.Background(), in)
 			if tt.wantType != "" {
-				if err == nil || reflect.TypeOf(err).Elem().Name() != tt.wantType {
+				if shoptest.ErrorName(err) != tt.wantType {
 					t.Fatalf("err = %v, want %s", err, tt.wantType)
 				}
 				return

@@ -4,18 +4,15 @@
 package main
 
 import (
-	"log"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/shopstream/shopstream/internal/config"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/payment"
 )
 
 func main() {
-	if _, err := config.AuthorizePayment.Load(); err != nil {
-		log.Fatal(err)
-	}
+	lambdaenv.Config(config.AuthorizePayment)
 	a := &Authorizer{Gateway: payment.Simulated{}}
 	lambda.Start(a.Handle)
 }

@@ -71,11 +71,16 @@ type checkoutRef struct {
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
 	b, err := a.load(r.Context(), r.PathValue("userName"))
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+	a.writeBasket(w, r, b, err)
+}
+
+// writeBasket writes the view of b, which a load or command returned with
+// err; a failure of either is written as the error.
+func (a *API) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) {
+	var view basketView
+	if err == nil {
+		view, err = a.view(r.Context(), b)
 	}
-	view, err := a.view(r.Context(), b)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -149,16 +154,7 @@ func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
 		}
 		return all, nil
 	})
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	view, err := a.view(r.Context(), b)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, view)
+	a.writeBasket(w, r, b, err)
 }
 
 func (a *API) clear(w http.ResponseWriter, r *http.Request) {

@@ -18,12 +18,12 @@ import (
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/basket"
-	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/payment"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
 const smARN = "arn:aws:states:us-east-1:000000000000:stateMachine:Checkout"
@@ -96,21 +96,8 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) product(t *testing.T, id string, price, stock int64) {
-	_, _, err := command.Run(context.Background(), f.api.Commands, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, eventstore.Metadata{},
-		func(p *catalog.Product) ([]domain.Event, error) {
-			evs, err := p.Create(catalog.Details{Name: strings.ToUpper(id), Category: "kitchen", Price: price, Currency: "EUR"})
-			if err != nil {
-				return nil, err
-			}
-			if err := p.Apply(evs...); err != nil {
-				return nil, err
-			}
-			more, err := p.AddStock(stock)
-			return append(evs, more...), err
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Helper()
+	shoptest.CreateProduct(t, f.api.Commands, id, strings.ToUpper(id), price, "EUR", stock)
 }
 
 func (f *fixture) do(t *testing.T, method, path, body string, header ...string) (int, map[string]any) {
@@ -285,7 +272,7 @@ func TestCheckoutStatus(t *testing.T) {
 		t.Fatalf("running: %d %v", code, body)
 	}
 	// While it runs, the workflow has locked the basket.
-	runBasket(t, f, func(b *basket.Basket) ([]domain.Event, error) {
+	shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) {
 		return b.StartCheckout(id, basket.Customer{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", Address: "1 Main St", PaymentMethod: "card", CardLast4: "4242"})
 	})
 	if code, body := f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"tea","quantity":1}]}`); code != 409 {
@@ -294,7 +281,7 @@ func TestCheckoutStatus(t *testing.T) {
 	if code, body := f.do(t, "POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved)); code != 409 {
 		t.Fatalf("second checkout: %d %v", code, body)
 	}
-	runBasket(t, f, func(b *basket.Basket) ([]domain.Event, error) {
+	shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) {
 		return b.FailCheckout(id, basket.Reason{Code: "payment_declined", Message: "card_declined"})
 	})
 	f.wf.status[id] = sfntypes.ExecutionStatusFailed
@@ -312,12 +299,5 @@ func TestCheckoutStatus(t *testing.T) {
 	code, body = f.do(t, "GET", "/checkout/"+other, "")
 	if reason, _ := body["reason"].(map[string]any); code != 200 || body["status"] != "FAILED" || reason["code"] != "checkout_in_progress" {
 		t.Fatalf("failed unrecorded: %d %v", code, body)
-	}
-}
-
-func runBasket(t *testing.T, f *fixture, decide func(*basket.Basket) ([]domain.Event, error)) {
-	t.Helper()
-	if _, _, err := command.Run(context.Background(), f.api.Commands, basket.StreamID("ann"), func() (*basket.Basket, error) { return basket.New("ann") }, eventstore.Metadata{}, decide); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -8,13 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/catalog"
-	"github.com/shopstream/shopstream/internal/command"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
 type fixture struct {
@@ -26,7 +24,7 @@ type fixture struct {
 func newFixture(t *testing.T, lister Lister) *fixture {
 	store := memory.New()
 	api := &API{
-		Commands: command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)},
+		Commands: shoptest.RunnerOn(store),
 		Catalog:  lister,
 	}
 	return &fixture{api: api, h: api.Routes(), store: store}

@@ -8,28 +8,22 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/catalog"
-	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
 func TestProjectionConvergesWhateverTheDelivery(t *testing.T) {
 	ctx := context.Background()
-	runner := command.Runner{Store: memory.New(), Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)}
+	runner := shoptest.Runner()
 	cat := readmodeltest.Catalog(t, readmodeltest.Client(t))
 	p := &Projector{Streams: runner, Catalog: cat}
 
 	var stored []eventstore.Event
 	run := func(decide func(*catalog.Product) ([]domain.Event, error)) {
-		_, evs, err := command.Run(ctx, runner, catalog.StreamID("p1"), func() (*catalog.Product, error) { return catalog.New("p1") }, eventstore.Metadata{}, decide)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored = append(stored, evs...)
+		stored = append(stored, shoptest.RunProduct(t, runner, "p1", decide)...)
 	}
 	run(func(p *catalog.Product) ([]domain.Event, error) {
 		return p.Create(catalog.Details{Name: "Mug", Category: "kitchen", Price: 900, Currency: "EUR"})

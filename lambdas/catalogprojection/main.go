@@ -4,33 +4,19 @@
 package main
 
 import (
-	"context"
-	"log"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/shopstream/shopstream/eventstore"
-	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
-	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/config"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/readmodel"
 )
 
 func main() {
-	cfg, err := config.CatalogProjection.Load()
-	if err != nil {
-		log.Fatal(err)
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
+	cfg, awsCfg := lambdaenv.Load(config.CatalogProjection)
 	db := dynamodb.NewFromConfig(awsCfg)
 	p := &Projector{
-		Streams: command.Runner{Store: ddbstore.New(db, cfg.EventsTable), Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)},
+		Streams: lambdaenv.Commands(db, cfg.EventsTable),
 		Catalog: readmodel.Catalog{Client: db, Table: cfg.CatalogTable},
 	}
 	lambda.Start(p.Handle)

@@ -10,10 +10,8 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 )
-
-// Actor is recorded on the events the checkout workflow appends.
-const Actor = "workflow:checkout"
 
 // Confirmer is the ConfirmCheckout task.
 type Confirmer struct {
@@ -36,7 +34,7 @@ func (c *Confirmer) Handle(ctx context.Context, in checkout.State) (checkout.Con
 		Total:      in.Priced.Total,
 		Currency:   in.Priced.Currency,
 	}
-	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: Actor}
+	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: lambdaenv.CheckoutActor}
 	_, stored, err := command.Run(ctx, c.Commands, basket.StreamID(in.UserName),
 		func() (*basket.Basket, error) { return basket.New(in.UserName) }, meta,
 		func(b *basket.Basket) ([]domain.Event, error) { return b.CompleteCheckout(completion) })

@@ -5,38 +5,21 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
-	"time"
 
-	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
-var customer = basket.Customer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com",
-	Address: "1 Analytical Way", PaymentMethod: "card", CardLast4: "4242"}
-
-func newRunner() command.Runner {
-	clock := func() time.Time { return time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC) }
-	return command.Runner{Store: memory.New(), Registry: registry.Default(), Factory: eventstore.NewFactory(clock, nil)}
-}
-
-func runBasket(t *testing.T, r command.Runner, decide func(*basket.Basket) ([]domain.Event, error)) {
-	t.Helper()
-	if _, _, err := command.Run(context.Background(), r, basket.StreamID("ada"), func() (*basket.Basket, error) { return basket.New("ada") }, eventstore.Metadata{}, decide); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // started returns a store whose basket "ada" runs checkout c1 of two mugs.
 func started(t *testing.T) command.Runner {
-	r := newRunner()
-	runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 2) })
-	runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("c1", customer) })
+	r := shoptest.Runner()
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 2) })
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("c1", shoptest.Customer) })
 	return r
 }
 
@@ -44,19 +27,10 @@ var priced = &checkout.Priced{Currency: "EUR", Total: 1800, Lines: []domain.Pric
 	{ProductID: "mug", Name: "Mug", UnitPrice: 900, Currency: "EUR", Quantity: 2, LineTotal: 1800},
 }}
 
-func load(t *testing.T, r command.Runner) []eventstore.Event {
-	t.Helper()
-	events, err := r.Store.Load(context.Background(), basket.StreamID("ada"), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events
-}
-
 func TestConfirmAppendsBasketCheckedOutOnce(t *testing.T) {
 	r := started(t)
 	c := &Confirmer{Commands: r}
-	in := checkout.State{Input: checkout.Input{CheckoutID: "c1", UserName: "ada", Customer: customer}, Priced: priced}
+	in := checkout.State{Input: checkout.Input{CheckoutID: "c1", UserName: "ada", Customer: shoptest.Customer}, Priced: priced}
 	for i := range 2 {
 		got, err := c.Handle(context.Background(), in)
 		if err != nil {
@@ -66,7 +40,7 @@ func TestConfirmAppendsBasketCheckedOutOnce(t *testing.T) {
 			t.Fatalf("run %d: order id %q", i, got.OrderID)
 		}
 	}
-	events := load(t, r)
+	events := shoptest.Events(t, r.Store, basket.StreamID("ada"))
 	if len(events) != 3 || events[2].Type != "BasketCheckedOut" {
 		t.Fatalf("basket stream has %d events, last %s", len(events), events[len(events)-1].Type)
 	}
@@ -75,7 +49,7 @@ func TestConfirmAppendsBasketCheckedOutOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := basket.BasketCheckedOut{UserName: "ada", CheckoutID: "c1", OrderID: "c1", Lines: priced.Lines, Total: 1800, Currency: "EUR"}
-	if !reflect.DeepEqual(got, want) || events[2].Metadata.CorrelationID != "c1" || events[2].Metadata.Actor != Actor {
+	if !reflect.DeepEqual(got, want) || events[2].Metadata.CorrelationID != "c1" || events[2].Metadata.Actor != lambdaenv.CheckoutActor {
 		t.Fatalf("stored %+v with metadata %+v, want %+v", got, events[2].Metadata, want)
 	}
 }
@@ -105,7 +79,7 @@ func TestConfirmFailuresAreInternal(t *testing.T) {
 					t.Fatalf("a bug is reported as the expected failure %s", name)
 				}
 			}
-			if n := len(load(t, r)); n != 2 {
+			if n := len(shoptest.Events(t, r.Store, basket.StreamID("ada"))); n != 2 {
 				t.Fatalf("basket stream has %d events, want the 2 it had", n)
 			}
 		})

@@ -28,20 +28,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/shopstream/shopstream/eventstore"
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
-	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/config"
-	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/payment"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
@@ -253,42 +251,20 @@ func TestWorkflowPaths(t *testing.T) {
 		fns[f] = startFunction(t, filepath.Join(bins, f), env)
 	}
 	store := ddbstore.New(db, eventsTable)
-	r := command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)}
+	r := lambdaenv.Commands(db, eventsTable)
 
 	// Fixtures, each path with its own customer and products.
 	product := func(t *testing.T, id string, stock int64) {
 		t.Helper()
-		if _, _, err := command.Run(ctx, r, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, eventstore.Metadata{},
-			func(p *catalog.Product) ([]domain.Event, error) {
-				created, err := p.Create(catalog.Details{Name: "Product " + id, Category: "kitchen", Price: 250, Currency: "EUR"})
-				if err != nil {
-					return nil, err
-				}
-				_ = p.Apply(created...)
-				stocked, err := p.AddStock(stock)
-				return append(created, stocked...), err
-			}); err != nil {
-			t.Fatal(err)
-		}
+		shoptest.CreateProduct(t, r, id, "Product "+id, 250, "EUR", stock)
 	}
 	add := func(t *testing.T, user, productID string, qty int64) {
 		t.Helper()
-		if _, _, err := command.Run(ctx, r, basket.StreamID(user), func() (*basket.Basket, error) { return basket.New(user) }, eventstore.Metadata{},
-			func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity(productID, qty) }); err != nil {
-			t.Fatal(err)
-		}
+		shoptest.AddToBasket(t, r, user, productID, qty)
 	}
 	types := func(t *testing.T, stream string) []string {
 		t.Helper()
-		evs, err := store.Load(ctx, stream, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := []string{}
-		for _, e := range evs {
-			out = append(out, e.Type)
-		}
-		return out
+		return shoptest.Types(t, store, stream)
 	}
 	input := func(t *testing.T, checkoutID, user, card string) checkout.Input {
 		tok, err := payment.Tokenize(payment.Card{Number: card, Expiry: "12/30", CVC: "123"}, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))

@@ -14,10 +14,10 @@ import (
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
 func do(t *testing.T, a *API, path string) (int, map[string]any) {
@@ -78,7 +78,7 @@ func field(b map[string]any) string {
 
 func TestAuditShowsEveryEventInOrder(t *testing.T) {
 	store := memory.New()
-	r := command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)}
+	r := shoptest.RunnerOn(store)
 	_, _, err := command.Run(context.Background(), r, catalog.StreamID("mug"), func() (*catalog.Product, error) { return catalog.New("mug") }, eventstore.Metadata{Actor: "test"},
 		func(p *catalog.Product) ([]domain.Event, error) {
 			var all []domain.Event

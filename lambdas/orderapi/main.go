@@ -3,28 +3,18 @@
 package main
 
 import (
-	"context"
-	"log"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/httpapi"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/readmodel"
 )
 
 func main() {
-	cfg, err := config.OrderAPI.Load()
-	if err != nil {
-		log.Fatal(err)
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
+	cfg, awsCfg := lambdaenv.Load(config.OrderAPI)
 	db := dynamodb.NewFromConfig(awsCfg)
 	api := &API{
 		Events: ddbstore.New(db, cfg.EventsTable),

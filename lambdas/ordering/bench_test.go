@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shopstream/shopstream/internal/readmodel"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
 // discardRows accepts every row.
@@ -23,7 +23,7 @@ func (discardRows) Put(context.Context, readmodel.Order) (bool, error) { return 
 // iterations place new orders; the rest are redeliveries, which decide
 // nothing.
 func BenchmarkPlace(b *testing.B) {
-	r := newRunner()
+	r := shoptest.Runner()
 	p := &Placer{Commands: r, Orders: discardRows{}, Now: time.Now}
 	ctx := context.Background()
 	var msgs []events.SQSMessage
@@ -40,7 +40,5 @@ func BenchmarkPlace(b *testing.B) {
 		lat = append(lat, time.Since(start))
 		i++
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	shoptest.ReportLatency(b, lat, "µs")
 }

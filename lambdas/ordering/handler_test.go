@@ -12,27 +12,23 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
-var t0 = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+// t0 is the time of the runner's events.
+var t0 = shoptest.Now
 
 // clock returns a clock that advances a minute on every reading, so a
 // redelivery that restamped placedAt would show.
 func clock() func() time.Time {
 	now := t0
 	return func() time.Time { now = now.Add(time.Minute); return now }
-}
-
-func newRunner() command.Runner {
-	return command.Runner{Store: memory.New(), Registry: registry.Default(), Factory: eventstore.NewFactory(func() time.Time { return t0 }, nil)}
 }
 
 func checkedOut(checkoutID string) basket.BasketCheckedOut {
@@ -71,11 +67,7 @@ func failures(resp events.SQSEventResponse) []string {
 // orderEvents returns the events of the order stream of checkoutID.
 func orderEvents(t *testing.T, r command.Runner, checkoutID string) []eventstore.Event {
 	t.Helper()
-	events, err := r.Store.Load(context.Background(), ordering.StreamID(domain.OrderIDFor(checkoutID)), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events
+	return shoptest.Events(t, r.Store, ordering.StreamID(domain.OrderIDFor(checkoutID)))
 }
 
 func row(t *testing.T, orders readmodel.Orders, checkoutID string) readmodel.Order {
@@ -101,7 +93,7 @@ func TestOrdering(t *testing.T) {
 	client := readmodeltest.Client(t)
 
 	t.Run("places the order and writes its row", func(t *testing.T) {
-		r, orders := newRunner(), readmodeltest.Orders(t, client)
+		r, orders := shoptest.Runner(), readmodeltest.Orders(t, client)
 		p := &Placer{Commands: r, Orders: orders, Now: clock()}
 		resp, err := p.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{message(t, r, "m1", checkedOut("c1"), 1)}})
 		if err != nil || len(resp.BatchItemFailures) != 0 {
@@ -120,7 +112,7 @@ func TestOrdering(t *testing.T) {
 	})
 
 	t.Run("duplicate deliveries place one order", func(t *testing.T) {
-		r, orders := newRunner(), readmodeltest.Orders(t, client)
+		r, orders := shoptest.Runner(), readmodeltest.Orders(t, client)
 		p := &Placer{Commands: r, Orders: orders, Now: clock()}
 		first := message(t, r, "m1", checkedOut("c1"), 1)
 		// The same message twice in one batch (EventBridge at-least-once),
@@ -145,7 +137,7 @@ func TestOrdering(t *testing.T) {
 	})
 
 	t.Run("crash after the append, then redelivery", func(t *testing.T) {
-		r, orders := newRunner(), readmodeltest.Orders(t, client)
+		r, orders := shoptest.Runner(), readmodeltest.Orders(t, client)
 		p := &Placer{Commands: r, Orders: orders, Now: clock(), AfterAppend: func(msg events.SQSMessage) {
 			if msg.Attributes["ApproximateReceiveCount"] == "1" {
 				panic(crash{})
@@ -179,7 +171,7 @@ func TestOrdering(t *testing.T) {
 	})
 
 	t.Run("reports only the messages that failed", func(t *testing.T) {
-		r, orders := newRunner(), readmodeltest.Orders(t, client)
+		r, orders := shoptest.Runner(), readmodeltest.Orders(t, client)
 		p := &Placer{Commands: r, Orders: orders, Now: clock()}
 		wrongType := message(t, r, "wrong-type", checkedOut("c3"), 1)
 		var env Envelope
@@ -217,7 +209,7 @@ func TestOrdering(t *testing.T) {
 	})
 
 	t.Run("a read model outage fails the message; the retry completes it", func(t *testing.T) {
-		r, orders := newRunner(), readmodeltest.Orders(t, client)
+		r, orders := shoptest.Runner(), readmodeltest.Orders(t, client)
 		now := clock()
 		msg := message(t, r, "m1", checkedOut("c1"), 1)
 		resp, _ := (&Placer{Commands: r, Orders: failingRows{}, Now: now}).Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{msg}})

@@ -4,22 +4,16 @@
 package main
 
 import (
-	"context"
-	"log"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/shopstream/shopstream/eventstore"
-	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
-	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/config"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/readmodel"
 )
 
@@ -34,17 +28,10 @@ const (
 )
 
 func main() {
-	cfg, err := config.Ordering.Load()
-	if err != nil {
-		log.Fatal(err)
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
+	cfg, awsCfg := lambdaenv.Load(config.Ordering)
 	db := dynamodb.NewFromConfig(awsCfg)
 	p := &Placer{
-		Commands: command.Runner{Store: ddbstore.New(db, cfg.EventsTable), Registry: registry.Default(), Factory: eventstore.NewFactory(nil, nil)},
+		Commands: lambdaenv.Commands(db, cfg.EventsTable),
 		Orders:   readmodel.Orders{Client: db, Table: cfg.OrdersTable},
 		Now:      time.Now,
 	}

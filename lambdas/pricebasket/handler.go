@@ -12,11 +12,9 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
-
-// Actor is recorded on the events the checkout workflow appends.
-const Actor = "workflow:checkout"
 
 // Pricer is the PriceBasket task: it locks the basket for the checkout
 // (CheckoutStarted) and prices the items it snapshotted from the product
@@ -34,7 +32,7 @@ type Pricer struct {
 // product is unknown, deleted or priced in another currency than the
 // first item. Other errors are bugs or infrastructure failures.
 func (p *Pricer) Handle(ctx context.Context, in checkout.State) (checkout.Priced, error) {
-	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: Actor}
+	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: lambdaenv.CheckoutActor}
 	b, _, err := command.Run(ctx, p.Commands, basket.StreamID(in.UserName),
 		func() (*basket.Basket, error) { return basket.New(in.UserName) }, meta,
 		func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout(in.CheckoutID, in.Customer) })

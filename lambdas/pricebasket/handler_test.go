@@ -4,73 +4,28 @@ import (
 	"context"
 	"reflect"
 	"testing"
-	"time"
 
-	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/payment"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
-var customer = basket.Customer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com",
-	Address: "1 Analytical Way", PaymentMethod: "card", CardLast4: "4242"}
-
-func newRunner() command.Runner {
-	clock := func() time.Time { return time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC) }
-	return command.Runner{Store: memory.New(), Registry: registry.Default(), Factory: eventstore.NewFactory(clock, nil)}
-}
-
-func run[A command.Aggregate](t *testing.T, r command.Runner, stream string, newAgg func() (A, error), decide func(A) ([]domain.Event, error)) {
-	t.Helper()
-	if _, _, err := command.Run(context.Background(), r, stream, newAgg, eventstore.Metadata{}, decide); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func product(t *testing.T, r command.Runner, id string, price int64, currency string) {
-	t.Helper()
-	run(t, r, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, func(p *catalog.Product) ([]domain.Event, error) {
-		return p.Create(catalog.Details{Name: "Product " + id, Category: "kitchen", Price: price, Currency: currency})
-	})
-}
-
-func addToBasket(t *testing.T, r command.Runner, user, productID string, qty int64) {
-	t.Helper()
-	run(t, r, basket.StreamID(user), func() (*basket.Basket, error) { return basket.New(user) }, func(b *basket.Basket) ([]domain.Event, error) {
-		return b.SetQuantity(productID, qty)
-	})
-}
-
-func stream(t *testing.T, r command.Runner, id string) []string {
-	t.Helper()
-	events, err := r.Store.Load(context.Background(), id, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range events {
-		types = append(types, e.Type)
-	}
-	return types
-}
-
 func state(checkoutID, user string) checkout.State {
-	return checkout.State{Input: checkout.Input{CheckoutID: checkoutID, UserName: user, Customer: customer,
+	return checkout.State{Input: checkout.Input{CheckoutID: checkoutID, UserName: user, Customer: shoptest.Customer,
 		Payment: payment.Token{ID: "tok_x", Last4: "4242"}}}
 }
 
 func TestPriceBasketPricesFromTheCatalog(t *testing.T) {
-	r := newRunner()
-	product(t, r, "mug", 900, "EUR")
-	product(t, r, "tea", 450, "EUR")
-	addToBasket(t, r, "ada", "mug", 2)
-	addToBasket(t, r, "ada", "tea", 3)
+	r := shoptest.Runner()
+	shoptest.CreateProduct(t, r, "mug", "Product mug", 900, "EUR", 0)
+	shoptest.CreateProduct(t, r, "tea", "Product tea", 450, "EUR", 0)
+	shoptest.AddToBasket(t, r, "ada", "mug", 2)
+	shoptest.AddToBasket(t, r, "ada", "tea", 3)
 	p := &Pricer{Commands: r}
 
 	want := checkout.Priced{Currency: "EUR", Total: 2*900 + 3*450, Lines: []domain.PricedLine{
@@ -87,7 +42,7 @@ func TestPriceBasketPricesFromTheCatalog(t *testing.T) {
 			t.Fatalf("run %d: got %+v, want %+v", i, got, want)
 		}
 	}
-	if got, want := stream(t, r, basket.StreamID("ada")), []string{"BasketItemQuantitySet", "BasketItemQuantitySet", "CheckoutStarted"}; !reflect.DeepEqual(got, want) {
+	if got, want := shoptest.Types(t, r.Store, basket.StreamID("ada")), []string{"BasketItemQuantitySet", "BasketItemQuantitySet", "CheckoutStarted"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("basket stream = %v, want %v", got, want)
 	}
 	if err := domain.CheckPricedLines(want.Lines, want.Total, want.Currency); err != nil {
@@ -104,40 +59,40 @@ func TestPriceBasketErrors(t *testing.T) {
 	}{
 		{"empty basket", func(t *testing.T, r command.Runner) {}, errnames.BasketEmpty, false},
 		{"another checkout running", func(t *testing.T, r command.Runner) {
-			product(t, r, "mug", 900, "EUR")
-			addToBasket(t, r, "ada", "mug", 1)
-			run(t, r, basket.StreamID("ada"), func() (*basket.Basket, error) { return basket.New("ada") }, func(b *basket.Basket) ([]domain.Event, error) {
-				return b.StartCheckout("other", customer)
+			shoptest.CreateProduct(t, r, "mug", "Product mug", 900, "EUR", 0)
+			shoptest.AddToBasket(t, r, "ada", "mug", 1)
+			shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) {
+				return b.StartCheckout("other", shoptest.Customer)
 			})
 		}, errnames.CheckoutInProgress, false},
 		{"unknown product", func(t *testing.T, r command.Runner) {
-			addToBasket(t, r, "ada", "ghost", 1)
+			shoptest.AddToBasket(t, r, "ada", "ghost", 1)
 		}, errnames.ProductUnavailable, true},
 		{"deleted product", func(t *testing.T, r command.Runner) {
-			product(t, r, "mug", 900, "EUR")
-			addToBasket(t, r, "ada", "mug", 1)
-			run(t, r, catalog.StreamID("mug"), func() (*catalog.Product, error) { return catalog.New("mug") }, (*catalog.Product).Delete)
+			shoptest.CreateProduct(t, r, "mug", "Product mug", 900, "EUR", 0)
+			shoptest.AddToBasket(t, r, "ada", "mug", 1)
+			shoptest.RunProduct(t, r, "mug", (*catalog.Product).Delete)
 		}, errnames.ProductUnavailable, true},
 		{"mixed currencies", func(t *testing.T, r command.Runner) {
-			product(t, r, "mug", 900, "EUR")
-			product(t, r, "tea", 450, "USD")
-			addToBasket(t, r, "ada", "mug", 1)
-			addToBasket(t, r, "ada", "tea", 1)
+			shoptest.CreateProduct(t, r, "mug", "Product mug", 900, "EUR", 0)
+			shoptest.CreateProduct(t, r, "tea", "Product tea", 450, "USD", 0)
+			shoptest.AddToBasket(t, r, "ada", "mug", 1)
+			shoptest.AddToBasket(t, r, "ada", "tea", 1)
 		}, errnames.ProductUnavailable, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRunner()
+			r := shoptest.Runner()
 			tt.setup(t, r)
-			before := len(stream(t, r, basket.StreamID("ada")))
+			before := len(shoptest.Types(t, r.Store, basket.StreamID("ada")))
 			_, err := (&Pricer{Commands: r}).Handle(context.Background(), state("c1", "ada"))
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if got := reflect.TypeOf(err).Elem().Name(); got != tt.wantType {
+			if got := shoptest.ErrorName(err); got != tt.wantType {
 				t.Fatalf("error %v has type %s, want %s", err, got, tt.wantType)
 			}
-			after := stream(t, r, basket.StreamID("ada"))
+			after := shoptest.Types(t, r.Store, basket.StreamID("ada"))
 			if locked := len(after) == before+1 && after[len(after)-1] == "CheckoutStarted"; locked != tt.wantLock {
 				t.Fatalf("basket stream %v: checkout started = %v, want %v", after, locked, tt.wantLock)
 			}
@@ -146,18 +101,18 @@ func TestPriceBasketErrors(t *testing.T) {
 }
 
 func TestPriceBasketRejectsBadInput(t *testing.T) {
-	r := newRunner()
+	r := shoptest.Runner()
 	in := state("c1", "")
 	if _, err := (&Pricer{Commands: r}).Handle(context.Background(), in); err == nil {
 		t.Fatal("accepted an input without userName")
 	}
 	in = state("c 1", "ada")
-	product(t, r, "mug", 900, "EUR")
-	addToBasket(t, r, "ada", "mug", 1)
+	shoptest.CreateProduct(t, r, "mug", "Product mug", 900, "EUR", 0)
+	shoptest.AddToBasket(t, r, "ada", "mug", 1)
 	if _, err := (&Pricer{Commands: r}).Handle(context.Background(), in); err == nil {
 		t.Fatal("accepted a malformed checkout id")
 	}
-	if got := stream(t, r, basket.StreamID("ada")); len(got) != 1 {
+	if got := shoptest.Types(t, r.Store, basket.StreamID("ada")); len(got) != 1 {
 		t.Fatalf("bad input changed the basket: %v", got)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
 // acceptingBus accepts every entry without recording it.
@@ -36,9 +36,7 @@ func BenchmarkPublishBatch(b *testing.B) {
 		lat = append(lat, time.Since(start))
 	}
 	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs/batch")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs/batch")
+	shoptest.ReportLatency(b, lat, "µs/batch")
 	var total time.Duration
 	for _, l := range lat {
 		total += l

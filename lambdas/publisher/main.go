@@ -5,26 +5,16 @@
 package main
 
 import (
-	"context"
-	"log"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 )
 
 func main() {
-	cfg, err := config.Publisher.Load()
-	if err != nil {
-		log.Fatal(err)
-	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
+	cfg, awsCfg := lambdaenv.Load(config.Publisher)
 	p := &Publisher{
 		Bus:      eventbridge.NewFromConfig(awsCfg),
 		BusName:  cfg.EventBusName,

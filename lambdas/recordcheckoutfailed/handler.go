@@ -10,10 +10,8 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 )
-
-// Actor is recorded on the events the checkout workflow appends.
-const Actor = "workflow:checkout"
 
 // Recorded is RecordCheckoutFailed's result.
 type Recorded struct {
@@ -37,7 +35,7 @@ type Recorder struct {
 func (r *Recorder) Handle(ctx context.Context, in checkout.RecordFailure) (Recorded, error) {
 	reason := checkout.FailureReason(in.Error)
 	var started bool
-	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: Actor}
+	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: lambdaenv.CheckoutActor}
 	_, stored, err := command.Run(ctx, r.Commands, basket.StreamID(in.UserName),
 		func() (*basket.Basket, error) { return basket.New(in.UserName) }, meta,
 		func(b *basket.Basket) ([]domain.Event, error) {

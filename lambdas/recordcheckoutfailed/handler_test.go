@@ -4,41 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
-	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/checkout"
-	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
-
-var customer = basket.Customer{FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com",
-	Address: "1 Analytical Way", PaymentMethod: "card", CardLast4: "4242"}
-
-func newRunner() command.Runner {
-	clock := func() time.Time { return time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC) }
-	return command.Runner{Store: memory.New(), Registry: registry.Default(), Factory: eventstore.NewFactory(clock, nil)}
-}
-
-func runBasket(t *testing.T, r command.Runner, decide func(*basket.Basket) ([]domain.Event, error)) {
-	t.Helper()
-	if _, _, err := command.Run(context.Background(), r, basket.StreamID("ada"), func() (*basket.Basket, error) { return basket.New("ada") }, eventstore.Metadata{}, decide); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func load(t *testing.T, r command.Runner) []eventstore.Event {
-	t.Helper()
-	events, err := r.Store.Load(context.Background(), basket.StreamID("ada"), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events
-}
 
 func TestRecordFailure(t *testing.T) {
 	declined := &checkout.Error{Error: errnames.PaymentDeclined, Cause: `{"errorType":"PaymentDeclinedError","errorMessage":"PaymentDeclinedError: card_declined"}`}
@@ -57,12 +29,14 @@ func TestRecordFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRunner()
-			runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 1) })
+			r := shoptest.Runner()
+			shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 1) })
 			if tt.startedID != "" {
-				runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout(tt.startedID, customer) })
+				shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) {
+					return b.StartCheckout(tt.startedID, shoptest.Customer)
+				})
 			}
-			before := len(load(t, r))
+			before := len(shoptest.Events(t, r.Store, basket.StreamID("ada")))
 			h := &Recorder{Commands: r}
 			in := checkout.RecordFailure{CheckoutID: "c1", UserName: "ada", Error: tt.err}
 			for i := range 2 { // the second run is a redelivery
@@ -74,7 +48,7 @@ func TestRecordFailure(t *testing.T) {
 					t.Fatalf("run %d: got %+v, want recorded %v with %s", i, got, tt.wantRecorded, tt.wantCode)
 				}
 			}
-			events := load(t, r)
+			events := shoptest.Events(t, r.Store, basket.StreamID("ada"))
 			if !tt.wantRecorded {
 				if len(events) != before {
 					t.Fatalf("basket stream grew from %d to %d events", before, len(events))
@@ -92,16 +66,16 @@ func TestRecordFailure(t *testing.T) {
 				t.Fatalf("recorded %+v", failed)
 			}
 			// The basket is usable again.
-			runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 2) })
+			shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 2) })
 		})
 	}
 }
 
 func TestRecordAfterSuccessIsABug(t *testing.T) {
-	r := newRunner()
-	runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 1) })
-	runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("c1", customer) })
-	runBasket(t, r, func(b *basket.Basket) ([]domain.Event, error) {
+	r := shoptest.Runner()
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.SetQuantity("mug", 1) })
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("c1", shoptest.Customer) })
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) {
 		return b.CompleteCheckout(basket.Completion{CheckoutID: "c1", OrderID: "c1", Total: 900, Currency: "EUR",
 			Lines: []domain.PricedLine{{ProductID: "mug", Name: "Mug", UnitPrice: 900, Currency: "EUR", Quantity: 1, LineTotal: 900}}})
 	})
@@ -110,7 +84,7 @@ func TestRecordAfterSuccessIsABug(t *testing.T) {
 	if err == nil {
 		t.Fatal("recorded a failure on a succeeded checkout")
 	}
-	if n := len(load(t, r)); n != 3 {
+	if n := len(shoptest.Events(t, r.Store, basket.StreamID("ada"))); n != 3 {
 		t.Fatalf("basket stream has %d events, want 3", n)
 	}
 }

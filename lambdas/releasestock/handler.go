@@ -11,11 +11,9 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
-
-// Actor is recorded on the events the checkout workflow appends.
-const Actor = "workflow:checkout"
 
 // Released is ReleaseStock's result: how many reservations it gave back.
 type Released struct {
@@ -34,7 +32,7 @@ type Releaser struct {
 // *errnames.StockConflictError when a line lost to concurrent appends (the
 // workflow retries, and the lines released already stay released).
 func (r *Releaser) Handle(ctx context.Context, in checkout.Release) (Released, error) {
-	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: Actor}
+	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: lambdaenv.CheckoutActor}
 	var (
 		out      Released
 		firstErr error

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"reflect"
 	"testing"
-	"time"
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/eventstore/memory"
@@ -12,32 +10,17 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
-
-func newRunner(store eventstore.Store) command.Runner {
-	clock := func() time.Time { return time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC) }
-	return command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(clock, nil)}
-}
-
-func runProduct(t *testing.T, r command.Runner, id string, decide func(*catalog.Product) ([]domain.Event, error)) {
-	t.Helper()
-	if _, _, err := command.Run(context.Background(), r, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, eventstore.Metadata{}, decide); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // stocked creates product id with 10 units and reserves reserve of them
 // for checkout c1 (none when reserve is 0).
 func stocked(t *testing.T, r command.Runner, id string, reserve int64) {
 	t.Helper()
-	runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) {
-		return p.Create(catalog.Details{Name: "P " + id, Category: "kitchen", Price: 100, Currency: "EUR"})
-	})
-	runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) { return p.AddStock(10) })
+	shoptest.CreateProduct(t, r, id, "P "+id, 100, "EUR", 10)
 	if reserve > 0 {
-		runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) { return p.Reserve("c1", reserve) })
+		shoptest.RunProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) { return p.Reserve("c1", reserve) })
 	}
 }
 
@@ -62,7 +45,7 @@ func available(t *testing.T, r command.Runner, id string) int64 {
 }
 
 func TestReleaseGivesBackOnlyWhatWasReserved(t *testing.T) {
-	r := newRunner(memory.New())
+	r := shoptest.Runner()
 	stocked(t, r, "a", 3)
 	stocked(t, r, "b", 2)
 	stocked(t, r, "c", 0) // the Map failed before reserving this line
@@ -103,18 +86,18 @@ func (s conflicting) Append(ctx context.Context, stream string, expected int64, 
 
 func TestReleaseConflictIsRetriedAfterReleasingTheRest(t *testing.T) {
 	mem := memory.New()
-	stocked(t, newRunner(mem), "a", 3)
-	stocked(t, newRunner(mem), "b", 2)
-	h := &Releaser{Commands: newRunner(conflicting{Store: mem, stream: catalog.StreamID("a")})}
+	stocked(t, shoptest.RunnerOn(mem), "a", 3)
+	stocked(t, shoptest.RunnerOn(mem), "b", 2)
+	h := &Releaser{Commands: shoptest.RunnerOn(conflicting{Store: mem, stream: catalog.StreamID("a")})}
 	_, err := h.Handle(context.Background(), checkout.Release{CheckoutID: "c1", Lines: lines("a", "b")})
-	if err == nil || reflect.TypeOf(err).Elem().Name() != errnames.StockConflict {
+	if shoptest.ErrorName(err) != errnames.StockConflict {
 		t.Fatalf("err = %v, want %s", err, errnames.StockConflict)
 	}
-	if got := available(t, newRunner(mem), "b"); got != 10 {
+	if got := available(t, shoptest.RunnerOn(mem), "b"); got != 10 {
 		t.Fatalf("b has %d available, want its release done despite a's conflict", got)
 	}
 	// The workflow's retry, once the contention is gone.
-	got, err := (&Releaser{Commands: newRunner(mem)}).Handle(context.Background(), checkout.Release{CheckoutID: "c1", Lines: lines("a", "b")})
+	got, err := (&Releaser{Commands: shoptest.RunnerOn(mem)}).Handle(context.Background(), checkout.Release{CheckoutID: "c1", Lines: lines("a", "b")})
 	if err != nil || got.Released != 1 {
 		t.Fatalf("retry released %d, %v; want 1", got.Released, err)
 	}

@@ -11,11 +11,9 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
-
-// Actor is recorded on the events the checkout workflow appends.
-const Actor = "workflow:checkout"
 
 // Reserver is the ReserveStock task: one iteration of the workflow's Map
 // over the priced lines.
@@ -34,7 +32,7 @@ type Reserver struct {
 // workflow retries it). Other errors are bugs or infrastructure failures.
 func (r *Reserver) Handle(ctx context.Context, in checkout.ReserveLine) (checkout.Reservation, error) {
 	id, qty := in.Line.ProductID, in.Line.Quantity
-	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: Actor}
+	meta := eventstore.Metadata{CorrelationID: in.CheckoutID, Actor: lambdaenv.CheckoutActor}
 	p, stored, err := command.Run(ctx, r.Commands, catalog.StreamID(id),
 		func() (*catalog.Product, error) { return catalog.New(id) }, meta,
 		func(p *catalog.Product) ([]domain.Event, error) { return p.Reserve(in.CheckoutID, qty) })

@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/eventstore/memory"
@@ -12,53 +11,18 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 	"github.com/shopstream/shopstream/workflows/errnames"
 )
-
-func newRunner(store eventstore.Store) command.Runner {
-	clock := func() time.Time { return time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC) }
-	return command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(clock, nil)}
-}
-
-func runProduct(t *testing.T, r command.Runner, id string, decide func(*catalog.Product) ([]domain.Event, error)) {
-	t.Helper()
-	if _, _, err := command.Run(context.Background(), r, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, eventstore.Metadata{}, decide); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func stocked(t *testing.T, r command.Runner, id string, stock int64) {
-	t.Helper()
-	runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) {
-		return p.Create(catalog.Details{Name: "Mug", Category: "kitchen", Price: 900, Currency: "EUR"})
-	})
-	if stock > 0 {
-		runProduct(t, r, id, func(p *catalog.Product) ([]domain.Event, error) { return p.AddStock(stock) })
-	}
-}
 
 func line(checkoutID, productID string, qty int64) checkout.ReserveLine {
 	return checkout.ReserveLine{CheckoutID: checkoutID, Line: domain.PricedLine{ProductID: productID, Name: "Mug",
 		UnitPrice: 900, Currency: "EUR", Quantity: qty, LineTotal: 900 * qty}}
 }
 
-func types(t *testing.T, s eventstore.Store, stream string) []string {
-	t.Helper()
-	events, err := s.Load(context.Background(), stream, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range events {
-		out = append(out, e.Type)
-	}
-	return out
-}
-
 func TestReserveIsIdempotent(t *testing.T) {
-	r := newRunner(memory.New())
-	stocked(t, r, "mug", 5)
+	r := shoptest.Runner()
+	shoptest.CreateProduct(t, r, "mug", "Mug", 900, "EUR", 5)
 	h := &Reserver{Commands: r}
 	want := checkout.Reservation{ProductID: "mug", Quantity: 3, Version: 3}
 	for i := range 2 {
@@ -70,7 +34,7 @@ func TestReserveIsIdempotent(t *testing.T) {
 			t.Fatalf("run %d: got %+v, want %+v", i, got, want)
 		}
 	}
-	if got := types(t, r.Store, catalog.StreamID("mug")); !reflect.DeepEqual(got, []string{"ProductCreated", "StockAdded", "StockReserved"}) {
+	if got := shoptest.Types(t, r.Store, catalog.StreamID("mug")); !reflect.DeepEqual(got, []string{"ProductCreated", "StockAdded", "StockReserved"}) {
 		t.Fatalf("product stream = %v", got)
 	}
 }
@@ -83,33 +47,33 @@ func TestReserveErrors(t *testing.T) {
 		wantType string
 		check    func(t *testing.T, err error)
 	}{
-		{"out of stock", func(t *testing.T, r command.Runner) { stocked(t, r, "mug", 2) }, 3, errnames.OutOfStock, func(t *testing.T, err error) {
+		{"out of stock", func(t *testing.T, r command.Runner) { shoptest.CreateProduct(t, r, "mug", "Mug", 900, "EUR", 2) }, 3, errnames.OutOfStock, func(t *testing.T, err error) {
 			if e := err.(*errnames.OutOfStockError); *e != (errnames.OutOfStockError{ProductID: "mug", Requested: 3, Available: 2}) {
 				t.Fatalf("error = %+v", e)
 			}
 		}},
 		{"unknown product", func(t *testing.T, r command.Runner) {}, 1, errnames.ProductUnavailable, nil},
 		{"deleted product", func(t *testing.T, r command.Runner) {
-			stocked(t, r, "mug", 5)
-			runProduct(t, r, "mug", (*catalog.Product).Delete)
+			shoptest.CreateProduct(t, r, "mug", "Mug", 900, "EUR", 5)
+			shoptest.RunProduct(t, r, "mug", (*catalog.Product).Delete)
 		}, 1, errnames.ProductUnavailable, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRunner(memory.New())
+			r := shoptest.Runner()
 			tt.setup(t, r)
-			before := types(t, r.Store, catalog.StreamID("mug"))
+			before := shoptest.Types(t, r.Store, catalog.StreamID("mug"))
 			_, err := (&Reserver{Commands: r}).Handle(context.Background(), line("c1", "mug", tt.qty))
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if got := reflect.TypeOf(err).Elem().Name(); got != tt.wantType {
+			if got := shoptest.ErrorName(err); got != tt.wantType {
 				t.Fatalf("error %v has type %s, want %s", err, got, tt.wantType)
 			}
 			if tt.check != nil {
 				tt.check(t, err)
 			}
-			if after := types(t, r.Store, catalog.StreamID("mug")); !reflect.DeepEqual(after, before) {
+			if after := shoptest.Types(t, r.Store, catalog.StreamID("mug")); !reflect.DeepEqual(after, before) {
 				t.Fatalf("failed reservation changed the stream: %v -> %v", before, after)
 			}
 		})
@@ -148,11 +112,11 @@ func TestReserveUnderContention(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			mem := memory.New()
-			stocked(t, newRunner(mem), "mug", 5)
-			store := &racing{Store: mem, other: newRunner(mem), races: tt.races}
-			got, err := (&Reserver{Commands: newRunner(store)}).Handle(context.Background(), line("c1", "mug", 2))
+			shoptest.CreateProduct(t, shoptest.RunnerOn(mem), "mug", "Mug", 900, "EUR", 5)
+			store := &racing{Store: mem, other: shoptest.RunnerOn(mem), races: tt.races}
+			got, err := (&Reserver{Commands: shoptest.RunnerOn(store)}).Handle(context.Background(), line("c1", "mug", 2))
 			if tt.wantType != "" {
-				if err == nil || reflect.TypeOf(err).Elem().Name() != tt.wantType {
+				if shoptest.ErrorName(err) != tt.wantType {
 					t.Fatalf("err = %v, want %s", err, tt.wantType)
 				}
 				return
@@ -161,7 +125,7 @@ func TestReserveUnderContention(t *testing.T) {
 				t.Fatal(err)
 			}
 			p, _ := catalog.New("mug")
-			if err := newRunner(mem).Load(context.Background(), catalog.StreamID("mug"), p); err != nil {
+			if err := shoptest.RunnerOn(mem).Load(context.Background(), catalog.StreamID("mug"), p); err != nil {
 				t.Fatal(err)
 			}
 			if q, held := p.Reserved("c1"); !held || q != 2 || got.Version != p.Version() || p.Available() != 5+int64(tt.races)-2 {
