@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/catalog"
@@ -89,14 +88,10 @@ func (a *API) create(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := int64(defaultLimit)
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 32)
-		if err != nil || n < 1 || n > maxLimit {
-			httpapi.WriteError(w, r, domain.Invalid("limit", "must be a whole number from 1 to %d", maxLimit))
-			return
-		}
-		limit = n
+	limit, err := httpapi.Limit(q, defaultLimit, maxLimit)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
 	category := q.Get("category")
 	if len(category) > catalog.MaxCategoryLength {
@@ -105,7 +100,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	}
 	rows, next, err := a.Catalog.List(r.Context(), category, int32(limit), q.Get("cursor"))
 	if errors.Is(err, readmodel.ErrBadCursor) {
-		err = domain.Invalid("cursor", "is not a cursor this API returned")
+		err = httpapi.BadCursor()
 	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)

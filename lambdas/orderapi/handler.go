@@ -62,14 +62,14 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, domain.Invalid("orderDate", "must be YYYY, YYYY-MM or YYYY-MM-DD"))
 		return
 	}
-	limit, err := limitParam(q.Get("limit"), defaultLimit, maxLimit)
+	limit, err := httpapi.Limit(q, defaultLimit, maxLimit)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
 	rows, next, err := a.Orders.ListByUser(r.Context(), user, date, int32(limit), q.Get("cursor"))
 	if errors.Is(err, readmodel.ErrBadCursor) {
-		err = domain.Invalid("cursor", "is not a cursor this API returned")
+		err = httpapi.BadCursor()
 	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -118,7 +118,7 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		}
 		from = n
 	}
-	limit, err := limitParam(q.Get("limit"), defaultAuditLimit, maxAuditLimit)
+	limit, err := httpapi.Limit(q, defaultAuditLimit, maxAuditLimit)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -142,15 +142,4 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		events = []eventstore.Event{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"streamId": stream, "events": events, "nextFrom": next})
-}
-
-func limitParam(s string, def, max int) (int, error) {
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > max {
-		return 0, domain.Invalid("limit", "must be a whole number from 1 to %d", max)
-	}
-	return n, nil
 }
