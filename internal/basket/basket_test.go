@@ -67,16 +67,10 @@ var (
 
 func events(es ...domain.Event) []domain.Event { return es }
 
+// fold returns the basket after history, failing t on error.
 func fold(t testing.TB, history ...domain.Event) *Basket {
 	t.Helper()
-	b, err := New(user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Apply(history...); err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return domaintest.Fold(t, New, user, history...)
 }
 
 func clone(b *Basket) *Basket {
@@ -86,26 +80,13 @@ func clone(b *Basket) *Basket {
 	return &c
 }
 
-type commandCase struct {
-	name    string
-	history []domain.Event
-	command func(*Basket) ([]domain.Event, error)
-	want    domaintest.Want
-}
+// commandCase is a decide test for the aggregate; see domaintest.Run.
+type commandCase = domaintest.Case[*Basket]
 
+// run checks each case's outcome and that deciding changed nothing.
 func run(t *testing.T, cases []commandCase) {
 	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			b := fold(t, tc.history...)
-			before := clone(b)
-			got, err := tc.command(b)
-			domaintest.Check(t, tc.want, got, err)
-			if !reflect.DeepEqual(b, before) {
-				t.Fatalf("deciding changed the basket: %+v, was %+v", b, before)
-			}
-		})
-	}
+	domaintest.Run(t, fold, clone, cases)
 }
 
 func setQ(product string, n int64) func(*Basket) ([]domain.Event, error) {
@@ -141,28 +122,28 @@ func TestItems(t *testing.T) {
 	}
 	running := events(set("a", 2), started("c1", a2))
 	run(t, []commandCase{
-		{name: "add", command: setQ("a", 2), want: domaintest.Want{Events: events(set("a", 2))}},
-		{name: "change", history: events(set("a", 2)), command: setQ("a", 5), want: domaintest.Want{Events: events(set("a", 5))}},
-		{name: "max quantity", command: setQ("a", domain.MaxQuantity), want: domaintest.Want{Events: events(set("a", domain.MaxQuantity))}},
-		{name: "same quantity is a no-op", history: events(set("a", 2)), command: setQ("a", 2)},
-		{name: "zero removes", history: events(set("a", 2)), command: setQ("a", 0), want: domaintest.Want{Events: events(set("a", 0))}},
-		{name: "zero on absent item is a no-op", command: setQ("a", 0)},
-		{name: "negative", command: setQ("a", -1), want: domaintest.Want{Field: "quantity"}},
-		{name: "too many", command: setQ("a", domain.MaxQuantity+1), want: domaintest.Want{Field: "quantity"}},
-		{name: "bad product id", command: setQ("", 1), want: domaintest.Want{Field: "productId"}},
-		{name: "basket full", history: full, command: setQ("new", 1), want: domaintest.Want{Code: domain.CodeBasketFull}},
-		{name: "full basket still changes quantities", history: full, command: setQ("p0", 3),
-			want: domaintest.Want{Events: events(set("p0", 3))}},
-		{name: "set while checking out", history: running, command: setQ("b", 1), want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
-		{name: "remove", history: events(set("a", 2)), command: remove("a"), want: domaintest.Want{Events: events(removed("a"))}},
-		{name: "remove absent is a no-op", history: events(set("a", 2)), command: remove("b")},
-		{name: "remove bad id", command: remove("a b"), want: domaintest.Want{Field: "productId"}},
-		{name: "remove while checking out", history: running, command: remove("a"), want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
-		{name: "clear", history: events(set("a", 2)), command: clear, want: domaintest.Want{Events: events(cleared)}},
-		{name: "clear empty is a no-op", command: clear},
-		{name: "clear while checking out", history: running, command: clear, want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
-		{name: "usable after failure", history: append(running, failed("c1")), command: setQ("b", 1),
-			want: domaintest.Want{Events: events(set("b", 1))}},
+		{Name: "add", Command: setQ("a", 2), Want: domaintest.Want{Events: events(set("a", 2))}},
+		{Name: "change", History: events(set("a", 2)), Command: setQ("a", 5), Want: domaintest.Want{Events: events(set("a", 5))}},
+		{Name: "max quantity", Command: setQ("a", domain.MaxQuantity), Want: domaintest.Want{Events: events(set("a", domain.MaxQuantity))}},
+		{Name: "same quantity is a no-op", History: events(set("a", 2)), Command: setQ("a", 2)},
+		{Name: "zero removes", History: events(set("a", 2)), Command: setQ("a", 0), Want: domaintest.Want{Events: events(set("a", 0))}},
+		{Name: "zero on absent item is a no-op", Command: setQ("a", 0)},
+		{Name: "negative", Command: setQ("a", -1), Want: domaintest.Want{Field: "quantity"}},
+		{Name: "too many", Command: setQ("a", domain.MaxQuantity+1), Want: domaintest.Want{Field: "quantity"}},
+		{Name: "bad product id", Command: setQ("", 1), Want: domaintest.Want{Field: "productId"}},
+		{Name: "basket full", History: full, Command: setQ("new", 1), Want: domaintest.Want{Code: domain.CodeBasketFull}},
+		{Name: "full basket still changes quantities", History: full, Command: setQ("p0", 3),
+			Want: domaintest.Want{Events: events(set("p0", 3))}},
+		{Name: "set while checking out", History: running, Command: setQ("b", 1), Want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
+		{Name: "remove", History: events(set("a", 2)), Command: remove("a"), Want: domaintest.Want{Events: events(removed("a"))}},
+		{Name: "remove absent is a no-op", History: events(set("a", 2)), Command: remove("b")},
+		{Name: "remove bad id", Command: remove("a b"), Want: domaintest.Want{Field: "productId"}},
+		{Name: "remove while checking out", History: running, Command: remove("a"), Want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
+		{Name: "clear", History: events(set("a", 2)), Command: clear, Want: domaintest.Want{Events: events(cleared)}},
+		{Name: "clear empty is a no-op", Command: clear},
+		{Name: "clear while checking out", History: running, Command: clear, Want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
+		{Name: "usable after failure", History: append(running, failed("c1")), Command: setQ("b", 1),
+			Want: domaintest.Want{Events: events(set("b", 1))}},
 	})
 }
 
@@ -173,22 +154,22 @@ func TestStartCheckout(t *testing.T) {
 		return c
 	}
 	invalid := func(field string, edit func(*Customer)) commandCase {
-		return commandCase{name: "invalid " + field, history: events(set("a", 2)), command: start("c1", with(edit)),
-			want: domaintest.Want{Field: field}}
+		return commandCase{Name: "invalid " + field, History: events(set("a", 2)), Command: start("c1", with(edit)),
+			Want: domaintest.Want{Field: field}}
 	}
 	basket := events(set("a", 2), set("b", 1))
 	run(t, []commandCase{
-		{name: "start", history: basket, command: start("c1", ada), want: domaintest.Want{Events: events(started("c1", a2, b1))}},
-		{name: "empty", command: start("c1", ada), want: domaintest.Want{Code: domain.CodeBasketEmpty}},
-		{name: "emptied", history: events(set("a", 2), removed("a")), command: start("c1", ada), want: domaintest.Want{Code: domain.CodeBasketEmpty}},
-		{name: "same checkout again is a no-op", history: append(basket, started("c1", a2, b1)), command: start("c1", ada)},
-		{name: "finished checkout again is a no-op", history: append(basket, started("c1", a2, b1), checkedOut("c1", a2, b1)),
-			command: start("c1", ada)},
-		{name: "another while one runs", history: append(basket, started("c1", a2, b1)), command: start("c2", ada),
-			want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
-		{name: "again after failure", history: append(basket, started("c1", a2, b1), failed("c1")), command: start("c2", ada),
-			want: domaintest.Want{Events: events(started("c2", a2, b1))}},
-		{name: "bad checkout id", history: basket, command: start("", ada), want: domaintest.Want{Field: "checkoutId"}},
+		{Name: "start", History: basket, Command: start("c1", ada), Want: domaintest.Want{Events: events(started("c1", a2, b1))}},
+		{Name: "empty", Command: start("c1", ada), Want: domaintest.Want{Code: domain.CodeBasketEmpty}},
+		{Name: "emptied", History: events(set("a", 2), removed("a")), Command: start("c1", ada), Want: domaintest.Want{Code: domain.CodeBasketEmpty}},
+		{Name: "same checkout again is a no-op", History: append(basket, started("c1", a2, b1)), Command: start("c1", ada)},
+		{Name: "finished checkout again is a no-op", History: append(basket, started("c1", a2, b1), checkedOut("c1", a2, b1)),
+			Command: start("c1", ada)},
+		{Name: "another while one runs", History: append(basket, started("c1", a2, b1)), Command: start("c2", ada),
+			Want: domaintest.Want{Code: domain.CodeCheckoutInProgress}},
+		{Name: "again after failure", History: append(basket, started("c1", a2, b1), failed("c1")), Command: start("c2", ada),
+			Want: domaintest.Want{Events: events(started("c2", a2, b1))}},
+		{Name: "bad checkout id", History: basket, Command: start("", ada), Want: domaintest.Want{Field: "checkoutId"}},
 		invalid("firstName", func(c *Customer) { c.FirstName = "" }),
 		invalid("lastName", func(c *Customer) { c.LastName = strings.Repeat("x", 101) }),
 		invalid("email", func(c *Customer) { c.Email = "" }),
@@ -213,31 +194,31 @@ func TestCheckoutOutcome(t *testing.T) {
 	otherOrder := completion("c1", a2, b1)
 	otherOrder.OrderID = "o-c1"
 	run(t, []commandCase{
-		{name: "complete", history: running, command: complete(completion("c1", b1, a2)),
-			want: domaintest.Want{Events: events(checkedOut("c1", b1, a2))}},
-		{name: "complete again is a no-op", history: done(checkedOut("c1", a2, b1)), command: complete(completion("c1", a2, b1))},
-		{name: "complete after failure", history: done(failed("c1")), command: complete(completion("c1", a2, b1)),
-			want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
-		{name: "complete another checkout", history: running, command: complete(completion("c2", a2, b1)),
-			want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
-		{name: "complete with nothing running", history: events(set("a", 2)), command: complete(completion("c1", a2)),
-			want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
-		{name: "complete with wrong total", history: running, command: complete(wrongTotal), want: domaintest.Want{Field: "total"}},
-		{name: "complete missing an item", history: running, command: complete(wrongItems), want: domaintest.Want{Field: "lines"}},
-		{name: "complete with other quantity", history: running, command: complete(wrongQuantity), want: domaintest.Want{Field: "lines"}},
-		{name: "complete without order id", history: running, command: complete(noOrder), want: domaintest.Want{Field: "orderId"}},
-		{name: "complete with another order id", history: running, command: complete(otherOrder), want: domaintest.Want{Field: "orderId"}},
-		{name: "complete without lines", history: running, command: complete(Completion{CheckoutID: "c1", OrderID: "c1", Currency: "EUR"}),
-			want: domaintest.Want{Field: "lines"}},
-		{name: "fail", history: running, command: fail("c1", declined), want: domaintest.Want{Events: events(failed("c1"))}},
-		{name: "fail again is a no-op", history: done(failed("c1")), command: fail("c1", declined)},
-		{name: "fail after success", history: done(checkedOut("c1", a2, b1)), command: fail("c1", declined),
-			want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
-		{name: "fail another checkout", history: running, command: fail("c2", declined),
-			want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
-		{name: "fail without code", history: running, command: fail("c1", Reason{Message: "x"}), want: domaintest.Want{Field: "reason.code"}},
-		{name: "fail with long message", history: running, command: fail("c1", Reason{Code: "x", Message: strings.Repeat("m", 1001)}),
-			want: domaintest.Want{Field: "reason.message"}},
+		{Name: "complete", History: running, Command: complete(completion("c1", b1, a2)),
+			Want: domaintest.Want{Events: events(checkedOut("c1", b1, a2))}},
+		{Name: "complete again is a no-op", History: done(checkedOut("c1", a2, b1)), Command: complete(completion("c1", a2, b1))},
+		{Name: "complete after failure", History: done(failed("c1")), Command: complete(completion("c1", a2, b1)),
+			Want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
+		{Name: "complete another checkout", History: running, Command: complete(completion("c2", a2, b1)),
+			Want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
+		{Name: "complete with nothing running", History: events(set("a", 2)), Command: complete(completion("c1", a2)),
+			Want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
+		{Name: "complete with wrong total", History: running, Command: complete(wrongTotal), Want: domaintest.Want{Field: "total"}},
+		{Name: "complete missing an item", History: running, Command: complete(wrongItems), Want: domaintest.Want{Field: "lines"}},
+		{Name: "complete with other quantity", History: running, Command: complete(wrongQuantity), Want: domaintest.Want{Field: "lines"}},
+		{Name: "complete without order id", History: running, Command: complete(noOrder), Want: domaintest.Want{Field: "orderId"}},
+		{Name: "complete with another order id", History: running, Command: complete(otherOrder), Want: domaintest.Want{Field: "orderId"}},
+		{Name: "complete without lines", History: running, Command: complete(Completion{CheckoutID: "c1", OrderID: "c1", Currency: "EUR"}),
+			Want: domaintest.Want{Field: "lines"}},
+		{Name: "fail", History: running, Command: fail("c1", declined), Want: domaintest.Want{Events: events(failed("c1"))}},
+		{Name: "fail again is a no-op", History: done(failed("c1")), Command: fail("c1", declined)},
+		{Name: "fail after success", History: done(checkedOut("c1", a2, b1)), Command: fail("c1", declined),
+			Want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
+		{Name: "fail another checkout", History: running, Command: fail("c2", declined),
+			Want: domaintest.Want{Code: domain.CodeCheckoutNotCurrent}},
+		{Name: "fail without code", History: running, Command: fail("c1", Reason{Message: "x"}), Want: domaintest.Want{Field: "reason.code"}},
+		{Name: "fail with long message", History: running, Command: fail("c1", Reason{Code: "x", Message: strings.Repeat("m", 1001)}),
+			Want: domaintest.Want{Field: "reason.message"}},
 	})
 }
 
@@ -280,47 +261,19 @@ func TestState(t *testing.T) {
 // command sequences and checks that folding the emitted events (after a
 // JSON round trip) from scratch gives the same basket.
 func TestFoldReproducesDecidedState(t *testing.T) {
-	seen := map[string]int{}
-	for seed := uint64(1); seed <= 300; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		b := fold(t)
-		var emitted []domain.Event
-		for step := 0; step < 60; step++ {
-			before := clone(b)
-			got, err := randomCommand(rng, b)
-			if !reflect.DeepEqual(b, before) {
-				t.Fatalf("seed %d step %d: deciding changed the basket", seed, step)
-			}
-			if err != nil {
-				var ve *domain.ValidationError
-				var re *domain.RuleError
-				if !errors.As(err, &ve) && !errors.As(err, &re) {
-					t.Fatalf("seed %d step %d: untyped error %v", seed, step, err)
-				}
-				continue
-			}
-			for _, e := range got {
-				seen[e.EventType()]++
-			}
-			if err := b.Apply(got...); err != nil {
-				t.Fatal(err)
-			}
-			emitted = append(emitted, got...)
-			if _, running := b.Current(); !running && b.current != "" {
-				t.Fatalf("seed %d step %d: current checkout %q unknown", seed, step, b.current)
-			}
-		}
-		replayed := fold(t, domaintest.RoundTrip(t, EventTypes(), emitted)...)
-		if !reflect.DeepEqual(replayed, b) {
-			t.Fatalf("seed %d: replay of %d events = %+v, decided %+v", seed, len(emitted), replayed, b)
-		}
+	domaintest.Random[*Basket]{
+		Fold: fold, Clone: clone, Command: randomCommand, Invariant: currentIsKnown,
+		Types: EventTypes(), Seeds: 300, Steps: 60, Stream: 7,
+	}.Check(t)
+}
+
+// currentIsKnown checks that the basket's current checkout, if any, is
+// one it knows as running.
+func currentIsKnown(b *Basket, _ []domain.Event) error {
+	if _, running := b.Current(); !running && b.current != "" {
+		return fmt.Errorf("current checkout %q unknown", b.current)
 	}
-	for _, et := range EventTypes() {
-		if seen[et.Name] == 0 {
-			t.Errorf("no random sequence emitted %s; widen the generator", et.Name)
-		}
-	}
-	t.Logf("events emitted: %v", seen)
+	return nil
 }
 
 func randomCommand(rng *rand.Rand, b *Basket) ([]domain.Event, error) {

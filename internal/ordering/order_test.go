@@ -25,16 +25,10 @@ var (
 		Currency: "EUR", PlacedAt: placedAt.UTC()}
 )
 
+// fold returns order id after history, failing t on error.
 func fold(t testing.TB, id string, history ...domain.Event) *Order {
 	t.Helper()
-	o, err := New(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := o.Apply(history...); err != nil {
-		t.Fatal(err)
-	}
-	return o
+	return domaintest.Fold(t, New, id, history...)
 }
 
 func TestPlace(t *testing.T) {

@@ -113,24 +113,20 @@ func (s *Service) batchWrite(body []byte) (any, error) {
 			return nil, err
 		}
 		for _, r := range in.RequestItems[name] {
-			var w write
+			w := write{t: t}
+			var key attr.Item
 			if r.PutRequest != nil {
-				if err := checkNewItem(t, r.PutRequest.Item, false); err != nil {
-					return nil, err
-				}
-				w.new = r.PutRequest.Item
-				w.old, w.tk = t.lookup(w.new)
+				w.new, key = r.PutRequest.Item, r.PutRequest.Item
 			} else {
-				if err := t.key.checkKey(r.DeleteRequest.Key); err != nil {
-					return nil, err
-				}
-				w.old, w.tk = t.lookup(r.DeleteRequest.Key)
+				key = r.DeleteRequest.Key
+			}
+			if w.old, w.tk, err = locate(t, key, r.PutRequest != nil); err != nil {
+				return nil, err
 			}
 			if seen[name+"\x00"+w.tk] {
 				return nil, validation("Provided list of item keys contains duplicates")
 			}
 			seen[name+"\x00"+w.tk] = true
-			w.t = t
 			cs.of(t).addWrite(t, w.old, w.new, 1)
 			if w.old != nil || w.new != nil {
 				writes = append(writes, w)
@@ -140,11 +136,7 @@ func (s *Service) batchWrite(body []byte) (any, error) {
 	if err := s.commit(writes); err != nil {
 		return nil, err
 	}
-	out := map[string]any{"UnprocessedItems": map[string]any{}}
-	if cc := cs.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return withCapacity(map[string]any{"UnprocessedItems": map[string]any{}}, cs.out()), nil
 }
 
 type batchGetTable struct {
@@ -216,11 +208,7 @@ func (s *Service) batchGet(body []byte) (any, error) {
 		}
 		resp[name] = items
 	}
-	out := map[string]any{"Responses": resp, "UnprocessedKeys": map[string]any{}}
-	if cc := cs.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return withCapacity(map[string]any{"Responses": resp, "UnprocessedKeys": map[string]any{}}, cs.out()), nil
 }
 
 // transactAction is one TransactWriteItems element, parsed.
@@ -311,14 +299,12 @@ func (s *Service) transactWrite(body []byte) (any, error) {
 		}
 		key := a.in.Key
 		if a.kind == "Put" {
-			if err := checkNewItem(t, a.item, false); err != nil {
-				return nil, err
-			}
 			key = a.item
-		} else if err := t.key.checkKey(key); err != nil {
+		}
+		old, tk, err := locate(t, key, a.kind == "Put")
+		if err != nil {
 			return nil, err
 		}
-		old, tk := t.lookup(key)
 		if seen[a.in.TableName+"\x00"+tk] {
 			return nil, validation("Transaction request cannot include multiple operations on one item")
 		}
@@ -389,11 +375,7 @@ func (s *Service) transactWrite(body []byte) (any, error) {
 	if in.ClientRequestToken != "" {
 		s.tokens.remember(in.ClientRequestToken, body, s.clock())
 	}
-	out := map[string]any{}
-	if cc := cs.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return withCapacity(map[string]any{}, cs.out()), nil
 }
 
 func (s *Service) transactGet(body []byte) (any, error) {
@@ -452,11 +434,7 @@ func (s *Service) transactGet(body []byte) (any, error) {
 			resp[i]["Item"] = expr.Project(item, paths[i])
 		}
 	}
-	out := map[string]any{"Responses": resp}
-	if cc := cs.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return withCapacity(map[string]any{"Responses": resp}, cs.out()), nil
 }
 
 // tokenWindow is how long a ClientRequestToken makes a transaction

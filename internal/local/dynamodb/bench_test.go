@@ -3,7 +3,6 @@ package dynamodb_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"sort"
 	"strconv"
 	"sync"
@@ -14,10 +13,6 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/shopstream/shopstream/internal/local/awsapi"
-	"github.com/shopstream/shopstream/internal/local/dynamodb"
-	"github.com/shopstream/shopstream/internal/local/state"
-	"github.com/shopstream/shopstream/internal/testutil/awstest"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
 )
 
@@ -27,12 +22,7 @@ const benchItems = 200
 func benchSetup(b *testing.B, c *ddb.Client, table string) {
 	b.Helper()
 	ctx := context.Background()
-	_, err := c.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	createTable(b, c, table, "pk", types.ScalarAttributeTypeS, "sk", types.ScalarAttributeTypeN)
 	for i := 0; i < benchItems; i++ {
 		if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String(table), Item: benchItem("p", i)}); err != nil {
 			b.Fatal(err)
@@ -144,20 +134,8 @@ func BenchmarkDynamoDB(b *testing.B) {
 // BenchmarkServerSide times the emulator alone (in-process awsapi.Call,
 // no HTTP, no SDK): the part of each request's latency that is ours.
 func BenchmarkServerSide(b *testing.B) {
-	db, err := state.Open("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	svc, err := dynamodb.New(db, fixedClock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := awsapi.New(nil)
-	svc.Register(srv)
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	benchSetup(b, ddb.NewFromConfig(awstest.Config(hs.URL)), "bench")
+	e := start(b, nil)
+	benchSetup(b, e.Client, "bench")
 	ctx := context.Background()
 	calls := []struct{ name, target, body string }{
 		{"GetItem", "DynamoDB_20120810.GetItem", `{"TableName":"bench","Key":{"pk":{"S":"p"},"sk":{"N":"%d"}}}`},
@@ -167,7 +145,7 @@ func BenchmarkServerSide(b *testing.B) {
 	for _, c := range calls {
 		b.Run(c.name, func(b *testing.B) {
 			measure(b, func(i int) error {
-				_, err := srv.Call(ctx, c.target, []byte(fmt.Sprintf(c.body, i%100)))
+				_, err := e.API.Call(ctx, c.target, []byte(fmt.Sprintf(c.body, i%100)))
 				return err
 			})
 		})

@@ -26,6 +26,7 @@ var fixedClock = func() time.Time { return time.Date(2026, 11, 26, 5, 0, 0, 0, t
 type endpoint struct {
 	URL    string
 	Svc    *dynamodb.Service
+	API    *awsapi.Server // for in-process calls (Server.Call) that skip HTTP
 	Client *ddb.Client
 }
 
@@ -53,7 +54,7 @@ func startClock(tb testing.TB, db *state.DB, clock func() time.Time) *endpoint {
 	svc.Register(srv)
 	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
-	return &endpoint{URL: hs.URL, Svc: svc, Client: ddb.NewFromConfig(awstest.Config(hs.URL))}
+	return &endpoint{URL: hs.URL, Svc: svc, API: srv, Client: ddb.NewFromConfig(awstest.Config(hs.URL))}
 }
 
 // item parses DynamoDB JSON ({"id":{"S":"1"}}) into SDK attribute values.
@@ -176,8 +177,9 @@ func sameItem(a, b map[string]types.AttributeValue) bool {
 	return attr.Equal(attr.Value{T: attr.M, M: fromSDK(a)}, attr.Value{T: attr.M, M: fromSDK(b)})
 }
 
-// createTable makes a PAY_PER_REQUEST table; rangeKey and its type may be
-// empty. The table is deleted at cleanup.
+// createTable makes a PAY_PER_REQUEST table; rng and its type may be
+// empty, and mod may adjust the request (indexes, streams) before it is
+// sent.
 func createTable(tb testing.TB, c *ddb.Client, name, hash string, hashT types.ScalarAttributeType, rng string, rngT types.ScalarAttributeType, mod ...func(*ddb.CreateTableInput)) {
 	tb.Helper()
 	in := &ddb.CreateTableInput{

@@ -74,6 +74,20 @@ func finish(env *expr.Env, anyExpr bool) error {
 	return env.CheckUnused()
 }
 
+// conditionOnly parses the placeholders and an optional
+// ConditionExpression of a write that takes no other expression.
+func (in *exprInput) conditionOnly(src string) (expr.Cond, error) {
+	env, err := in.env()
+	if err != nil {
+		return nil, err
+	}
+	cond, err := condition(src, "ConditionExpression", env)
+	if err != nil {
+		return nil, err
+	}
+	return cond, finish(env, cond != nil)
+}
+
 // condition parses an optional condition expression.
 func condition(src, kind string, env *expr.Env) (expr.Cond, error) {
 	if src == "" {
@@ -194,6 +208,65 @@ func checkNewItem(t *table, item attr.Item, update bool) error {
 	return nil
 }
 
+// locate validates key against t (for a put, key is the whole new item
+// and is checked as one) and returns the item stored under it with its
+// table key; callers hold s.mu.
+func locate(t *table, key attr.Item, put bool) (old attr.Item, tk string, err error) {
+	if put {
+		err = checkNewItem(t, key, false)
+	} else {
+		err = t.key.checkKey(key)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	old, tk = t.lookup(key)
+	return old, tk, nil
+}
+
+// current is locate for a single-item write: it also fails with
+// ConditionalCheckFailedException when cond rejects the stored item.
+func current(t *table, key attr.Item, put bool, cond expr.Cond, returnOld string) (attr.Item, string, error) {
+	old, tk, err := locate(t, key, put)
+	if err != nil {
+		return nil, "", err
+	}
+	if cond != nil && !expr.Eval(cond, old) {
+		return nil, "", conditionFailed(old, returnOld)
+	}
+	return old, tk, nil
+}
+
+// written bills a single-item write of old → new and builds its response,
+// with attrs as Attributes when there are any.
+func written(t *table, capacityMode string, old, new, attrs attr.Item) map[string]any {
+	c := newCapacity(capacityMode, t)
+	c.addWrite(t, old, new, 1)
+	out := map[string]any{}
+	if len(attrs) > 0 {
+		out["Attributes"] = attrs
+	}
+	return withCapacity(out, c.out())
+}
+
+// withCapacity adds the ConsumedCapacity element cc to out when there is
+// one (see capacity.out).
+func withCapacity(out map[string]any, cc any) map[string]any {
+	if cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	return out
+}
+
+// allOld is the Attributes of a put or delete: the old item when
+// ReturnValues asked for it.
+func allOld(returnValues string, old attr.Item) attr.Item {
+	if returnValues == "ALL_OLD" {
+		return old
+	}
+	return nil
+}
+
 func validateReturnValues(rv string, allowed ...string) error {
 	if rv == "" || rv == "NONE" {
 		return nil
@@ -228,15 +301,7 @@ func (in *putInput) prepare() (expr.Cond, error) {
 	if err := attr.ValidateItem(in.Item); err != nil {
 		return nil, validation("%s", err.Error())
 	}
-	env, err := in.env()
-	if err != nil {
-		return nil, err
-	}
-	cond, err := condition(in.ConditionExpression, "ConditionExpression", env)
-	if err != nil {
-		return nil, err
-	}
-	return cond, finish(env, cond != nil)
+	return in.conditionOnly(in.ConditionExpression)
 }
 
 func (s *Service) putItem(body []byte) (any, error) {
@@ -251,32 +316,39 @@ func (s *Service) putItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.putOrDelete(singleWrite{table: in.TableName, key: in.Item, new: in.Item, cond: cond,
+		returnValues: in.ReturnValues, returnOnFail: in.ReturnValuesOnConditionCheckFailure, capacityMode: in.ReturnConsumedCapacity})
+}
+
+// singleWrite is a validated PutItem or DeleteItem.
+type singleWrite struct {
+	table string
+	key   attr.Item // the new item for a put, the Key for a delete
+	new   attr.Item // nil for a delete
+	cond  expr.Cond
+
+	returnValues, returnOnFail, capacityMode string
+}
+
+// putOrDelete applies a PutItem or DeleteItem; deleting an absent item
+// writes nothing (but is still billed, as in AWS).
+func (s *Service) putOrDelete(w singleWrite) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.table(in.TableName)
+	t, err := s.table(w.table)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNewItem(t, in.Item, false); err != nil {
+	old, tk, err := current(t, w.key, w.new != nil, w.cond, w.returnOnFail)
+	if err != nil {
 		return nil, err
 	}
-	old, tk := t.lookup(in.Item)
-	if cond != nil && !expr.Eval(cond, old) {
-		return nil, conditionFailed(old, in.ReturnValuesOnConditionCheckFailure)
+	if old != nil || w.new != nil {
+		if err := s.commit([]write{{t, tk, old, w.new}}); err != nil {
+			return nil, err
+		}
 	}
-	if err := s.commit([]write{{t, tk, old, in.Item}}); err != nil {
-		return nil, err
-	}
-	c := newCapacity(in.ReturnConsumedCapacity, t)
-	c.addWrite(t, old, in.Item, 1)
-	out := map[string]any{}
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out["Attributes"] = old
-	}
-	if cc := c.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return written(t, w.capacityMode, old, w.new, allOld(w.returnValues, old)), nil
 }
 
 type keyInput struct {
@@ -374,49 +446,17 @@ func (s *Service) deleteItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.table(in.TableName)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.key.checkKey(in.Key); err != nil {
-		return nil, err
-	}
-	old, tk := t.lookup(in.Key)
-	if cond != nil && !expr.Eval(cond, old) {
-		return nil, conditionFailed(old, in.ReturnValuesOnConditionCheckFailure)
-	}
-	if old != nil {
-		if err := s.commit([]write{{t, tk, old, nil}}); err != nil {
-			return nil, err
-		}
-	}
-	c := newCapacity(in.ReturnConsumedCapacity, t)
-	c.addWrite(t, old, nil, 1)
-	out := map[string]any{}
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out["Attributes"] = old
-	}
-	if cc := c.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return s.putOrDelete(singleWrite{table: in.TableName, key: in.Key, cond: cond,
+		returnValues: in.ReturnValues, returnOnFail: in.ReturnValuesOnConditionCheckFailure, capacityMode: in.ReturnConsumedCapacity})
 }
 
+// prepareDelete validates a Delete or ConditionCheck and parses its
+// condition.
 func (in *keyInput) prepareDelete() (expr.Cond, error) {
 	if err := in.validKey(); err != nil {
 		return nil, err
 	}
-	env, err := in.env()
-	if err != nil {
-		return nil, err
-	}
-	cond, err := condition(in.ConditionExpression, "ConditionExpression", env)
-	if err != nil {
-		return nil, err
-	}
-	return cond, finish(env, cond != nil)
+	return in.conditionOnly(in.ConditionExpression)
 }
 
 // prepareUpdate parses an update's condition and update expressions.
@@ -478,12 +518,9 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := t.key.checkKey(in.Key); err != nil {
+	old, tk, err := current(t, in.Key, false, cond, in.ReturnValuesOnConditionCheckFailure)
+	if err != nil {
 		return nil, err
-	}
-	old, tk := t.lookup(in.Key)
-	if cond != nil && !expr.Eval(cond, old) {
-		return nil, conditionFailed(old, in.ReturnValuesOnConditionCheckFailure)
 	}
 	item, err := updated(t, in.Key, old, u)
 	if err != nil {
@@ -495,9 +532,6 @@ func (s *Service) updateItem(body []byte) (any, error) {
 	if err := s.commit([]write{{t, tk, old, item}}); err != nil {
 		return nil, err
 	}
-	c := newCapacity(in.ReturnConsumedCapacity, t)
-	c.addWrite(t, old, item, 1)
-	out := map[string]any{}
 	var attrs attr.Item
 	switch in.ReturnValues {
 	case "ALL_OLD":
@@ -513,11 +547,5 @@ func (s *Service) updateItem(body []byte) (any, error) {
 			attrs = expr.Project(src, u.Paths())
 		}
 	}
-	if len(attrs) > 0 {
-		out["Attributes"] = attrs
-	}
-	if cc := c.out(); cc != nil {
-		out["ConsumedCapacity"] = cc
-	}
-	return out, nil
+	return written(t, in.ReturnConsumedCapacity, old, item, attrs), nil
 }

@@ -53,6 +53,27 @@ type keySchema struct {
 	hashT, rngT attr.Type
 }
 
+// keyAttr is one attribute of a key schema.
+type keyAttr struct {
+	name string
+	t    attr.Type
+}
+
+// attrs lists the key's attributes, partition key first; a key without a
+// sort key has an empty second name.
+func (k keySchema) attrs() [2]keyAttr {
+	return [2]keyAttr{{k.hash, k.hashT}, {k.rng, k.rngT}}
+}
+
+// emptyKeyValue reports whether v is an empty string or binary, which no
+// key attribute may hold.
+func emptyKeyValue(v attr.Value) bool { return (v.T == attr.S || v.T == attr.B) && v.Str == "" }
+
+// errEmptyKey is the error for a table key attribute holding an empty value.
+func errEmptyKey(name string, v attr.Value) error {
+	return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", map[attr.Type]string{attr.S: "string", attr.B: "binary"}[v.T], name)
+}
+
 // index is a secondary index with its own sorted store.
 type index struct {
 	def    indexDef
@@ -213,10 +234,7 @@ func (k keySchema) primaryKey(item attr.Item) (attr.Item, string) {
 
 // checkItemKeys validates the key attributes of an item being written.
 func (k keySchema) checkItemKeys(item attr.Item) error {
-	for _, n := range []struct {
-		name string
-		t    attr.Type
-	}{{k.hash, k.hashT}, {k.rng, k.rngT}} {
+	for _, n := range k.attrs() {
 		if n.name == "" {
 			continue
 		}
@@ -227,8 +245,8 @@ func (k keySchema) checkItemKeys(item attr.Item) error {
 		if v.T != n.t {
 			return validation("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", n.name, n.t, v.T)
 		}
-		if (v.T == attr.S || v.T == attr.B) && v.Str == "" {
-			return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", map[attr.Type]string{attr.S: "string", attr.B: "binary"}[v.T], n.name)
+		if emptyKeyValue(v) {
+			return errEmptyKey(n.name, v)
 		}
 	}
 	return k.checkKeySize(item)
@@ -259,10 +277,7 @@ func (k keySchema) checkKey(key attr.Item) error {
 	if len(key) != want {
 		return validation("The provided key element does not match the schema")
 	}
-	for _, n := range []struct {
-		name string
-		t    attr.Type
-	}{{k.hash, k.hashT}, {k.rng, k.rngT}} {
+	for _, n := range k.attrs() {
 		if n.name == "" {
 			continue
 		}
@@ -270,8 +285,8 @@ func (k keySchema) checkKey(key attr.Item) error {
 		if !ok || v.T != n.t {
 			return validation("The provided key element does not match the schema")
 		}
-		if (v.T == attr.S || v.T == attr.B) && v.Str == "" {
-			return validation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s", map[attr.Type]string{attr.S: "string", attr.B: "binary"}[v.T], n.name)
+		if emptyKeyValue(v) {
+			return errEmptyKey(n.name, v)
 		}
 	}
 	return k.checkKeySize(key)
@@ -281,10 +296,7 @@ func (k keySchema) checkKey(key attr.Item) error {
 // without the index key attributes) or an error if it has them with the
 // wrong type.
 func (ix *index) has(item attr.Item) (bool, error) {
-	for _, n := range []struct {
-		name string
-		t    attr.Type
-	}{{ix.key.hash, ix.key.hashT}, {ix.key.rng, ix.key.rngT}} {
+	for _, n := range ix.key.attrs() {
 		if n.name == "" {
 			continue
 		}
@@ -295,7 +307,7 @@ func (ix *index) has(item attr.Item) (bool, error) {
 		if v.T != n.t {
 			return false, validation("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", n.name, n.t, v.T, ix.def.IndexName)
 		}
-		if (v.T == attr.S || v.T == attr.B) && v.Str == "" {
+		if emptyKeyValue(v) {
 			return false, validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: %s, IndexKey: %s", ix.def.IndexName, n.name)
 		}
 	}

@@ -128,6 +128,17 @@ func (s *Service) createTable(body []byte) (any, error) {
 	return map[string]any{"TableDescription": d}, nil
 }
 
+// describedTable is table for the control-plane calls, whose
+// ResourceNotFoundException names the table (and which take an empty name
+// as one more unknown table).
+func (s *Service) describedTable(name string) (*table, error) {
+	t := s.tables[name]
+	if t == nil {
+		return nil, awsapi.Errorf("ResourceNotFoundException", "Requested resource not found: Table: %s not found", name)
+	}
+	return t, nil
+}
+
 func (s *Service) describeTable(body []byte) (any, error) {
 	var in struct{ TableName string }
 	if err := decode(body, &in); err != nil {
@@ -135,9 +146,9 @@ func (s *Service) describeTable(body []byte) (any, error) {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	t := s.tables[in.TableName]
-	if t == nil {
-		return nil, awsapi.Errorf("ResourceNotFoundException", "Requested resource not found: Table: %s not found", in.TableName)
+	t, err := s.describedTable(in.TableName)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"Table": t.describe()}, nil
 }
@@ -190,9 +201,9 @@ func (s *Service) deleteTable(body []byte) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tables[in.TableName]
-	if t == nil {
-		return nil, awsapi.Errorf("ResourceNotFoundException", "Requested resource not found: Table: %s not found", in.TableName)
+	t, err := s.describedTable(in.TableName)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.dropTable(in.TableName); err != nil {
 		return nil, fmt.Errorf("dynamodb: delete table %s: %w", in.TableName, err)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -195,17 +194,17 @@ func parseMapping(r stack.Resource) (*mapping, error) {
 		return nil, bad("EventSourceArn", "%q is not a DynamoDB stream or SQS queue ARN; only those sources are supported locally", m.sourceARN)
 	}
 	var err error
-	if m.enabled, err = boolProp(p, "Enabled", true); err != nil {
+	if m.enabled, err = stack.BoolProp(p, "Enabled", true); err != nil {
 		return nil, bad("Enabled", "%v", err)
 	}
 	defBatch, maxBatch := 100, 10000
 	if m.kind == sourceSQS {
 		defBatch = 10
 	}
-	if m.batchSize, err = intProp(p, "BatchSize", defBatch); err != nil || m.batchSize < 1 || m.batchSize > maxBatch {
+	if m.batchSize, err = stack.IntProp(p, "BatchSize", defBatch); err != nil || m.batchSize < 1 || m.batchSize > maxBatch {
 		return nil, bad("BatchSize", "must be a whole number from 1 to %d", maxBatch)
 	}
-	window, err := intProp(p, "MaximumBatchingWindowInSeconds", 0)
+	window, err := stack.IntProp(p, "MaximumBatchingWindowInSeconds", 0)
 	if err != nil || window < 0 || window > 300 {
 		return nil, bad("MaximumBatchingWindowInSeconds", "must be a whole number from 0 to 300")
 	}
@@ -236,13 +235,13 @@ func parseStreamOptions(m *mapping, p map[string]any, bad func(string, string, .
 		return bad("StartingPosition", "must be TRIM_HORIZON or LATEST for a DynamoDB stream, got %q", m.startingPosition)
 	}
 	var err error
-	if m.bisect, err = boolProp(p, "BisectBatchOnFunctionError", false); err != nil {
+	if m.bisect, err = stack.BoolProp(p, "BisectBatchOnFunctionError", false); err != nil {
 		return bad("BisectBatchOnFunctionError", "%v", err)
 	}
-	if m.maxRetries, err = intProp(p, "MaximumRetryAttempts", -1); err != nil || m.maxRetries < -1 || m.maxRetries > 10000 {
+	if m.maxRetries, err = stack.IntProp(p, "MaximumRetryAttempts", -1); err != nil || m.maxRetries < -1 || m.maxRetries > 10000 {
 		return bad("MaximumRetryAttempts", "must be -1 (unlimited) or from 0 to 10000")
 	}
-	age, err := intProp(p, "MaximumRecordAgeInSeconds", -1)
+	age, err := stack.IntProp(p, "MaximumRecordAgeInSeconds", -1)
 	if err != nil || (age != -1 && (age < 60 || age > 604800)) {
 		return bad("MaximumRecordAgeInSeconds", "must be -1 (unlimited) or from 60 to 604800")
 	}
@@ -267,7 +266,7 @@ func parseSQSOptions(m *mapping, p map[string]any, bad func(string, string, ...a
 	}
 	m.concurrency = 2
 	if sc, ok := p["ScalingConfig"].(map[string]any); ok {
-		n, err := intProp(sc, "MaximumConcurrency", 2)
+		n, err := stack.IntProp(sc, "MaximumConcurrency", 2)
 		if err != nil || n < 2 || n > 1000 {
 			return bad("ScalingConfig.MaximumConcurrency", "must be from 2 to 1000")
 		}
@@ -321,45 +320,6 @@ func uuidFrom(logicalID string) string {
 	h[6] = h[6]&0x0f | 0x50
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
-}
-
-func intProp(p map[string]any, key string, def int) (int, error) {
-	switch v := p[key].(type) {
-	case nil:
-		return def, nil
-	case float64:
-		if v != float64(int(v)) {
-			return 0, fmt.Errorf("%s: %v is not a whole number", key, v)
-		}
-		return int(v), nil
-	case int:
-		return v, nil
-	case json.Number:
-		n, err := v.Int64()
-		return int(n), err
-	case string:
-		return strconv.Atoi(v)
-	default:
-		return 0, fmt.Errorf("%s: unexpected %T", key, v)
-	}
-}
-
-// boolProp reads a boolean property; templates may carry "true"/"false".
-func boolProp(p map[string]any, key string, def bool) (bool, error) {
-	switch v := p[key].(type) {
-	case nil:
-		return def, nil
-	case bool:
-		return v, nil
-	case string:
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return false, fmt.Errorf("%q is not true or false", v)
-		}
-		return b, nil
-	default:
-		return false, fmt.Errorf("%v is not true or false", v)
-	}
 }
 
 // call sends one JSON request to a service and decodes the reply into out.

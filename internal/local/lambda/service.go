@@ -206,15 +206,15 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 	if len(name) > 64 || strings.ContainsAny(name, ":/ ") {
 		return nil, bad("FunctionName", fmt.Sprintf("%q must be at most 64 letters, digits, '-' or '_'", name))
 	}
-	timeout, err := intProp(p, "Timeout", int(DefaultTimeout/time.Second))
+	timeout, err := stack.IntProp(p, "Timeout", int(DefaultTimeout/time.Second))
 	if err != nil || timeout < 1 || timeout > 900 {
 		return nil, bad("Timeout", "must be a whole number of seconds from 1 to 900")
 	}
-	memory, err := intProp(p, "MemorySize", DefaultMemoryMB)
+	memory, err := stack.IntProp(p, "MemorySize", DefaultMemoryMB)
 	if err != nil || memory < 128 || memory > 10240 {
 		return nil, bad("MemorySize", "must be a number of MB from 128 to 10240")
 	}
-	reserved, err := intProp(p, "ReservedConcurrentExecutions", 0)
+	reserved, err := stack.IntProp(p, "ReservedConcurrentExecutions", 0)
 	if err != nil || reserved < 0 {
 		return nil, bad("ReservedConcurrentExecutions", "must be a non-negative number")
 	}
@@ -262,27 +262,6 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 
 // FunctionARN is the local ARN of the named function.
 func FunctionARN(name string) string { return awsapi.ARN("lambda", "function:"+name) }
-
-func intProp(p map[string]any, key string, def int) (int, error) {
-	switch v := p[key].(type) {
-	case nil:
-		return def, nil
-	case float64:
-		if v != float64(int(v)) {
-			return 0, fmt.Errorf("%s: %v is not a whole number", key, v)
-		}
-		return int(v), nil
-	case int:
-		return v, nil
-	case json.Number:
-		n, err := v.Int64()
-		return int(n), err
-	case string:
-		return strconv.Atoi(v)
-	default:
-		return 0, fmt.Errorf("%s: unexpected %T", key, v)
-	}
-}
 
 func (s *Service) add(fn *function) error {
 	s.mu.Lock()

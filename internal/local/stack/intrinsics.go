@@ -102,17 +102,13 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 	case "Fn::GetAtt":
 		return r.getAtt(arg)
 	case "Fn::Join":
-		args, err := r.args(arg, 2)
+		sep, rest, err := r.stringArgs(arg, 2, "delimiter")
 		if err != nil {
 			return nil, err
 		}
-		sep, err := str(args[0])
+		list, err := listOf(rest[0], " to join")
 		if err != nil {
-			return nil, fmt.Errorf("delimiter: %w", err)
-		}
-		list, ok := args[1].([]any)
-		if !ok {
-			return nil, fmt.Errorf("want a list to join, got %s", show(args[1]))
+			return nil, err
 		}
 		parts := make([]string, len(list))
 		for i, e := range list {
@@ -120,44 +116,32 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 				return nil, fmt.Errorf("element %d: %w", i, err)
 			}
 		}
-		return strings.Join(parts, sep), nil
+		return strings.Join(parts, sep[0]), nil
 	case "Fn::Sub":
 		return r.sub(arg)
 	case "Fn::Select":
-		args, err := r.args(arg, 2)
+		index, rest, err := r.stringArgs(arg, 2, "index")
 		if err != nil {
 			return nil, err
 		}
-		s, err := str(args[0])
+		i, err := strconv.Atoi(index[0])
 		if err != nil {
-			return nil, fmt.Errorf("index: %w", err)
+			return nil, fmt.Errorf("index %q is not an integer", index[0])
 		}
-		i, err := strconv.Atoi(s)
+		list, err := listOf(rest[0], " to select from")
 		if err != nil {
-			return nil, fmt.Errorf("index %q is not an integer", s)
-		}
-		list, ok := args[1].([]any)
-		if !ok {
-			return nil, fmt.Errorf("want a list to select from, got %s", show(args[1]))
+			return nil, err
 		}
 		if i < 0 || i >= len(list) {
 			return nil, fmt.Errorf("index %d out of range for a list of %d", i, len(list))
 		}
 		return list[i], nil
 	case "Fn::Split":
-		args, err := r.args(arg, 2)
+		s, _, err := r.stringArgs(arg, 2, "delimiter", "source")
 		if err != nil {
 			return nil, err
 		}
-		sep, err := str(args[0])
-		if err != nil {
-			return nil, fmt.Errorf("delimiter: %w", err)
-		}
-		src, err := str(args[1])
-		if err != nil {
-			return nil, fmt.Errorf("source: %w", err)
-		}
-		parts := strings.Split(src, sep)
+		parts := strings.Split(s[1], s[0])
 		out := make([]any, len(parts))
 		for i, p := range parts {
 			out[i] = p
@@ -185,15 +169,9 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 	case "Fn::GetAZs":
 		return append([]any(nil), availabilityZones...), nil
 	case "Fn::FindInMap":
-		args, err := r.args(arg, 3)
+		keys, _, err := r.stringArgs(arg, 3, "key 0", "key 1", "key 2")
 		if err != nil {
 			return nil, err
-		}
-		var keys [3]string
-		for i := range keys {
-			if keys[i], err = str(args[i]); err != nil {
-				return nil, fmt.Errorf("key %d: %w", i, err)
-			}
 		}
 		m, ok := r.tpl.Mappings[keys[0]]
 		if !ok {
@@ -208,33 +186,12 @@ func (r *resolver) intrinsic(fn string, arg any) (any, error) {
 			return nil, fmt.Errorf("mapping %q key %q has no %q", keys[0], keys[1], keys[2])
 		}
 		return v, nil
-	case "Fn::Base64":
+	case "Fn::Base64", "Fn::ToJsonString", "Fn::Length":
 		v, err := r.resolve(arg)
 		if err != nil {
 			return nil, err
 		}
-		s, err := str(v)
-		if err != nil {
-			return nil, err
-		}
-		return base64.StdEncoding.EncodeToString([]byte(s)), nil
-	case "Fn::ToJsonString":
-		v, err := r.resolve(arg)
-		if err != nil {
-			return nil, err
-		}
-		raw, err := json.Marshal(v)
-		return string(raw), err
-	case "Fn::Length":
-		v, err := r.resolve(arg)
-		if err != nil {
-			return nil, err
-		}
-		list, ok := v.([]any)
-		if !ok {
-			return nil, fmt.Errorf("want a list, got %s", show(v))
-		}
-		return float64(len(list)), nil
+		return ofValue(fn, v)
 	case "Fn::ImportValue":
 		v, _ := r.resolve(arg)
 		return nil, fmt.Errorf("cannot import %s: the local runtime runs one stack, so cross-stack exports are not available; pass the value as a parameter or deploy the stacks as one", show(v))
@@ -258,6 +215,55 @@ func (r *resolver) args(arg any, n int) ([]any, error) {
 		out[i] = v
 	}
 	return out, nil
+}
+
+// stringArgs resolves a fixed-length argument list and renders its first
+// len(names) elements as strings, each named in errors by names[i]; rest
+// is the elements after them.
+func (r *resolver) stringArgs(arg any, n int, names ...string) (strs []string, rest []any, err error) {
+	args, err := r.args(arg, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	strs = make([]string, len(names))
+	for i, name := range names {
+		if strs[i], err = str(args[i]); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return strs, args[len(names):], nil
+}
+
+// listOf is a resolved argument that must be a list; purpose completes the
+// error message ("want a list to join").
+func listOf(v any, purpose string) ([]any, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a list%s, got %s", purpose, show(v))
+	}
+	return list, nil
+}
+
+// ofValue evaluates the intrinsics that take one (resolved) value.
+func ofValue(fn string, v any) (any, error) {
+	switch fn {
+	case "Fn::Base64":
+		s, err := str(v)
+		if err != nil {
+			return nil, err
+		}
+		return base64.StdEncoding.EncodeToString([]byte(s)), nil
+	case "Fn::ToJsonString":
+		raw, err := json.Marshal(v)
+		return string(raw), err
+	case "Fn::Length":
+		list, err := listOf(v, "")
+		if err != nil {
+			return nil, err
+		}
+		return float64(len(list)), nil
+	}
+	return nil, fmt.Errorf("%s does not take one value", fn)
 }
 
 // ref resolves a Ref to a pseudo parameter, parameter or resource.

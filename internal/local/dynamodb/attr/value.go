@@ -89,59 +89,15 @@ func (v *Value) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return err
 	}
-	n := 0
 	*v = Value{}
-	if w.S != nil {
-		n++
-		v.T, v.Str = S, *w.S
+	if w.NULL != nil && !*w.NULL {
+		return Error("One or more parameter values were invalid: Null attribute value types must have the value of true")
 	}
-	if w.N != nil {
-		n++
-		v.T, v.Str = N, *w.N
-	}
-	if w.B != nil {
-		n++
-		v.T, v.Str = B, string(*w.B)
-	}
-	if w.BOOL != nil {
-		n++
-		v.T, v.Bool = BOOL, *w.BOOL
-	}
-	if w.NULL != nil {
-		n++
-		v.T = NULL
-		if !*w.NULL {
-			return Error("One or more parameter values were invalid: Null attribute value types must have the value of true")
-		}
-	}
-	if w.L != nil {
-		n++
-		v.T, v.L = L, *w.L
-		if v.L == nil {
-			v.L = []Value{}
-		}
-	}
-	if w.M != nil {
-		n++
-		v.T, v.M = M, *w.M
-		if v.M == nil {
-			v.M = map[string]Value{}
-		}
-	}
-	if w.SS != nil {
-		n++
-		v.T, v.Set = SS, *w.SS
-	}
-	if w.NS != nil {
-		n++
-		v.T, v.Set = NS, *w.NS
-	}
-	if w.BS != nil {
-		n++
-		v.T = BS
-		v.Set = make([]string, len(*w.BS))
-		for i, b := range *w.BS {
-			v.Set[i] = string(b)
+	n := 0
+	for _, set := range [...]bool{w.S != nil, w.N != nil, w.B != nil, w.BOOL != nil, w.NULL != nil,
+		w.L != nil, w.M != nil, w.SS != nil, w.NS != nil, w.BS != nil} {
+		if set {
+			n++
 		}
 	}
 	switch {
@@ -149,6 +105,38 @@ func (v *Value) UnmarshalJSON(data []byte) error {
 		return errNoType
 	case n > 1:
 		return Error("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+	}
+	switch {
+	case w.S != nil:
+		v.T, v.Str = S, *w.S
+	case w.N != nil:
+		v.T, v.Str = N, *w.N
+	case w.B != nil:
+		v.T, v.Str = B, string(*w.B)
+	case w.BOOL != nil:
+		v.T, v.Bool = BOOL, *w.BOOL
+	case w.NULL != nil:
+		v.T = NULL
+	case w.L != nil:
+		v.T, v.L = L, *w.L
+		if v.L == nil {
+			v.L = []Value{}
+		}
+	case w.M != nil:
+		v.T, v.M = M, *w.M
+		if v.M == nil {
+			v.M = map[string]Value{}
+		}
+	case w.SS != nil:
+		v.T, v.Set = SS, *w.SS
+	case w.NS != nil:
+		v.T, v.Set = NS, *w.NS
+	case w.BS != nil:
+		v.T = BS
+		v.Set = make([]string, len(*w.BS))
+		for i, b := range *w.BS {
+			v.Set[i] = string(b)
+		}
 	}
 	return nil
 }

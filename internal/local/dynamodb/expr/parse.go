@@ -154,7 +154,12 @@ type parser struct {
 	env  *Env
 }
 
+// newParser lexes src, an expression of the given kind (named in errors);
+// an empty or blank expression is an error, as in DynamoDB.
 func newParser(src, kind string, env *Env) (*parser, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, &Error{Msg: "Invalid " + kind + ": The expression can not be empty;"}
+	}
 	toks, bad := lex(src)
 	p := &parser{src: src, kind: kind, toks: toks, env: env}
 	if bad != nil {
@@ -361,9 +366,6 @@ func (p *parser) args(inUpdate bool) ([]Operand, error) {
 // ParseCondition parses a condition, filter or key-condition expression;
 // kind names it in errors ("ConditionExpression", "FilterExpression", ...).
 func ParseCondition(src, kind string, env *Env) (Cond, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, &Error{Msg: "Invalid " + kind + ": The expression can not be empty;"}
-	}
 	p, err := newParser(src, kind, env)
 	if err != nil {
 		return nil, err
@@ -378,34 +380,30 @@ func ParseCondition(src, kind string, env *Env) (Cond, error) {
 	return c, nil
 }
 
+// or and and are the two binary precedence levels: OR binds loosest, then
+// AND, then NOT.
 func (p *parser) or() (Cond, error) {
-	l, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKeyword("OR") {
-		p.next()
-		r, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l = &Or{l, r}
-	}
-	return l, nil
+	return p.leftAssoc("OR", p.and, func(l, r Cond) Cond { return &Or{l, r} })
 }
 
 func (p *parser) and() (Cond, error) {
-	l, err := p.not()
+	return p.leftAssoc("AND", p.not, func(l, r Cond) Cond { return &And{l, r} })
+}
+
+// leftAssoc parses operand (keyword operand)* and joins the operands from
+// the left, so "a AND b AND c" is (a AND b) AND c.
+func (p *parser) leftAssoc(keyword string, operand func() (Cond, error), join func(l, r Cond) Cond) (Cond, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isKeyword("AND") {
+	for p.isKeyword(keyword) {
 		p.next()
-		r, err := p.not()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &And{l, r}
+		l = join(l, r)
 	}
 	return l, nil
 }
@@ -506,9 +504,6 @@ func (p *parser) primary() (Cond, error) {
 // ParseProjection parses a ProjectionExpression: comma-separated paths.
 func ParseProjection(src string, env *Env) ([]Path, error) {
 	const kind = "ProjectionExpression"
-	if strings.TrimSpace(src) == "" {
-		return nil, &Error{Msg: "Invalid " + kind + ": The expression can not be empty;"}
-	}
 	p, err := newParser(src, kind, env)
 	if err != nil {
 		return nil, err

@@ -39,9 +39,6 @@ func (u *Update) Paths() []Path {
 // ParseUpdate parses an UpdateExpression. Each clause may appear once.
 func ParseUpdate(src string, env *Env) (*Update, error) {
 	const kind = "UpdateExpression"
-	if strings.TrimSpace(src) == "" {
-		return nil, &Error{Msg: "Invalid " + kind + ": The expression can not be empty;"}
-	}
 	p, err := newParser(src, kind, env)
 	if err != nil {
 		return nil, err
