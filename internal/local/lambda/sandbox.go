@@ -62,6 +62,9 @@ type sandbox struct {
 	stderr    *prefixWriter
 
 	idleSince time.Time // guarded by the function's mu
+	// served counts the invocations handed to this process; only the
+	// invoker holding the sandbox (between acquire and release) touches it.
+	served int
 
 	mu      sync.Mutex
 	current *invocation

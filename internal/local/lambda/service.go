@@ -426,7 +426,10 @@ func (s *Service) runOn(fn *function, inv *invocation) (result, error) {
 			s.cfg.Log.Error("lambda invoke", "function", fn.name, "status", "not-started", "requestId", inv.id, "err", err)
 			return result{}, err
 		}
-		cold := !sb.started()
+		// Cold means this process has served nothing yet. (Asking whether it
+		// has reached its first /next would race with a fast start.)
+		cold := sb.served == 0
+		sb.served++
 		if inv.tail {
 			sb.startCapture()
 		}
