@@ -41,10 +41,12 @@ func lambdaError(errorType, message string) stack.InvokeResult {
 }
 
 // TestCheckoutWorkflowAsTheCDKEmitsIt runs the checkout state machine of
-// package workflows, as synthesized by the CDK (testdata/gencheckout
-// regenerates the fixture), through its success and failure paths.
+// package workflows, as synthesized by the CDK, through its success and
+// failure paths. It reads the workflow's own golden file (with its task
+// ARNs in the local account), so the interpreter always runs today's
+// workflow: `go test ./workflows -update` refreshes both.
 func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
-	def, err := os.ReadFile("testdata/checkout-definition.json")
+	def, err := os.ReadFile("../../../workflows/testdata/checkout.asl.json")
 	if err != nil {
 		t.Fatal(err)
 	}
