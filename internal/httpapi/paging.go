@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 
@@ -21,5 +22,11 @@ func Limit(q url.Values, def, max int) (int, error) {
 	return n, nil
 }
 
-// BadCursor is the validation error for a ?cursor= this API did not issue.
-func BadCursor() error { return domain.Invalid("cursor", "is not a cursor this API returned") }
+// WritePage writes one page of a listing as {"items": [...], "nextCursor":
+// "..."}, with items an empty array (never null) when the page is empty.
+func WritePage[T any](w http.ResponseWriter, items []T, next string) {
+	if items == nil {
+		items = []T{}
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"items": items, "nextCursor": next})
+}

@@ -3,14 +3,17 @@ package readmodel
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/shopstream/shopstream/internal/domain"
 )
 
-// ErrBadCursor means a paging cursor was not one this package issued.
-var ErrBadCursor = errors.New("readmodel: invalid cursor")
+// ErrBadCursor means a paging cursor was not one this package issued. It
+// is a validation error on the "cursor" field, so the HTTP edge answers it
+// with a 400 naming the field like any other bad input.
+var ErrBadCursor error = &domain.ValidationError{Field: "cursor", Reason: "is not a cursor this API returned"}
 
 // Cursors are DynamoDB's LastEvaluatedKey, restricted to string and number
 // attributes (all our keys are), as base64 JSON: opaque to clients, and

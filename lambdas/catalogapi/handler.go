@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/shopstream/shopstream/eventstore"
@@ -99,17 +98,11 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, next, err := a.Catalog.List(r.Context(), category, int32(limit), q.Get("cursor"))
-	if errors.Is(err, readmodel.ErrBadCursor) {
-		err = httpapi.BadCursor()
-	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []readmodel.Product{}
-	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": rows, "nextCursor": next})
+	httpapi.WritePage(w, rows, next)
 }
 
 // get reads the product from its stream, not the read model, so a client

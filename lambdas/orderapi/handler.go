@@ -68,17 +68,11 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, next, err := a.Orders.ListByUser(r.Context(), user, date, int32(limit), q.Get("cursor"))
-	if errors.Is(err, readmodel.ErrBadCursor) {
-		err = httpapi.BadCursor()
-	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if rows == nil {
-		rows = []readmodel.Order{}
-	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"items": rows, "nextCursor": next})
+	httpapi.WritePage(w, rows, next)
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
