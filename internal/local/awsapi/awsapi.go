@@ -94,12 +94,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	target := r.Header.Get("X-Amz-Target")
-	prefix, op, ok := strings.Cut(target, ".")
-	s.mu.RLock()
-	svc, known := s.services[prefix]
-	s.mu.RUnlock()
-	if !ok || !known {
-		WriteError(w, "application/x-amz-json-1.0", "", &Error{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown target %q", target), Status: http.StatusBadRequest})
+	svc, op, unknown := s.lookup(target)
+	if unknown != nil {
+		WriteError(w, "application/x-amz-json-1.0", "", unknown)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -121,20 +118,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
 		s.Log.Debug("aws", "target", target, "error", ae.Type, "dur", time.Since(start))
 		return
 	}
-	var raw []byte
-	switch v := out.(type) {
-	case nil:
-		raw = []byte("{}")
-	case json.RawMessage:
-		raw = v
-	case []byte:
-		raw = v
-	default:
-		raw, err = json.Marshal(v)
-		if err != nil {
-			WriteError(w, svc.contentType, svc.typePrefix, &Error{Type: "InternalFailure", Message: err.Error(), Status: 500})
-			return
-		}
+	raw, err := encode(out)
+	if err != nil {
+		WriteError(w, svc.contentType, svc.typePrefix, &Error{Type: "InternalFailure", Message: err.Error(), Status: 500})
+		return
 	}
 	w.Header().Set("Content-Type", svc.contentType)
 	w.Header().Set("X-Amzn-Requestid", requestID())
@@ -188,17 +175,31 @@ func ARN(service, resource string) string {
 // over HTTP. Emulated services use it to reach each other (Step Functions
 // SDK integrations, EventBridge targets) without an HTTP round trip.
 func (s *Server) Call(ctx context.Context, target string, body []byte) ([]byte, error) {
-	prefix, op, ok := strings.Cut(target, ".")
-	s.mu.RLock()
-	svc, known := s.services[prefix]
-	s.mu.RUnlock()
-	if !ok || !known {
-		return nil, &Error{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown target %q", target), Status: http.StatusBadRequest}
+	svc, op, unknown := s.lookup(target)
+	if unknown != nil {
+		return nil, unknown
 	}
 	out, err := svc.h(ctx, op, body)
 	if err != nil {
 		return nil, err
 	}
+	return encode(out)
+}
+
+// lookup finds the service of a "<prefix>.<Op>" target.
+func (s *Server) lookup(target string) (service, string, *Error) {
+	prefix, op, ok := strings.Cut(target, ".")
+	s.mu.RLock()
+	svc, known := s.services[prefix]
+	s.mu.RUnlock()
+	if !ok || !known {
+		return service{}, "", &Error{Type: "UnknownOperationException", Message: fmt.Sprintf("unknown target %q", target), Status: http.StatusBadRequest}
+	}
+	return svc, op, nil
+}
+
+// encode renders a Handler's result as the JSON body ("{}" for nil).
+func encode(out any) ([]byte, error) {
 	switch v := out.(type) {
 	case nil:
 		return []byte("{}"), nil
