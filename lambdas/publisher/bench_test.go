@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/publish"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
@@ -24,7 +25,7 @@ func (acceptingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput,
 // network: p50/p99 per batch and records per second.
 func BenchmarkPublishBatch(b *testing.B) {
 	in := inserts(b, stored(b, 100))
-	p := &Publisher{Bus: acceptingBus{}, BusName: "bus", Registry: registry.Default()}
+	p := &Publisher{Bus: publish.Sender{Bus: acceptingBus{}}, BusName: "bus", Registry: registry.Default()}
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
@@ -14,24 +13,12 @@ import (
 	"github.com/shopstream/shopstream/internal/publish"
 )
 
-// Bus is the part of the EventBridge API the publisher uses;
-// *eventbridge.Client implements it.
-type Bus = publish.Bus
-
 // Publisher puts every event appended to the event store on the event bus.
 type Publisher struct {
-	Bus      Bus
+	// Bus sends the entries, with publish.Sender's batching and retries.
+	Bus      publish.Sender
 	BusName  string
 	Registry *registry.Registry
-	// Attempts bounds the PutEvents calls per entry; 0 means
-	// publish.DefaultAttempts.
-	Attempts int
-	// Backoff is the wait before the first retry, doubled for each next
-	// one; 0 means publish.DefaultBackoff.
-	Backoff time.Duration
-	// Sleep waits between attempts; nil means a timer that stops early
-	// when ctx is done (tests inject one that does not wait).
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Handle publishes the INSERT records of a DynamoDB stream batch (other
@@ -63,8 +50,7 @@ func (p *Publisher) Handle(ctx context.Context, in events.DynamoDBEvent) (events
 		entries = append(entries, e)
 		records = append(records, i)
 	}
-	sender := publish.Sender{Bus: p.Bus, Attempts: p.Attempts, Backoff: p.Backoff, Sleep: p.Sleep}
-	for _, i := range sender.Send(ctx, entries) {
+	for _, i := range p.Bus.Send(ctx, entries) {
 		failed[records[i]] = true
 	}
 	var out events.DynamoDBEventResponse

@@ -133,9 +133,9 @@ func streamsOf(t *testing.T, entries []types.PutEventsRequestEntry) []string {
 	return out
 }
 
-func newPublisher(bus Bus, waits *[]time.Duration) *Publisher {
-	return &Publisher{Bus: bus, BusName: "shopstream-bus", Registry: registry.Default(), Attempts: 3,
-		Sleep: func(_ context.Context, d time.Duration) error { *waits = append(*waits, d); return nil }}
+func newPublisher(bus publish.Bus, waits *[]time.Duration) *Publisher {
+	return &Publisher{BusName: "shopstream-bus", Registry: registry.Default(), Bus: publish.Sender{Bus: bus, Attempts: 3,
+		Sleep: func(_ context.Context, d time.Duration) error { *waits = append(*waits, d); return nil }}}
 }
 
 func TestPublishesInBatchesOfTen(t *testing.T) {

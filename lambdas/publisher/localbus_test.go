@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/publish"
 	"github.com/shopstream/shopstream/internal/testutil/localbus"
 )
 
@@ -38,14 +39,14 @@ func TestPublishesToTheLocalBus(t *testing.T) {
 			}
 			bus := &countingBus{Client: b.Client}
 			waits := 0
-			p := &Publisher{Bus: bus, BusName: "shop", Registry: registry.Default(), Attempts: 3,
+			p := &Publisher{BusName: "shop", Registry: registry.Default(), Bus: publish.Sender{Bus: bus, Attempts: 3,
 				Sleep: func(ctx context.Context, _ time.Duration) error {
 					waits++
 					if waits == tt.createAtWait {
 						return b.Create(ctx, "shop")
 					}
 					return nil
-				}}
+				}}}
 			resp, err := p.Handle(ctx, inserts(t, evs))
 			if err != nil {
 				t.Fatal(err)

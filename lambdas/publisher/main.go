@@ -11,12 +11,13 @@ import (
 	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/lambdaenv"
+	"github.com/shopstream/shopstream/internal/publish"
 )
 
 func main() {
 	cfg, awsCfg := lambdaenv.Load(config.Publisher)
 	p := &Publisher{
-		Bus:      eventbridge.NewFromConfig(awsCfg),
+		Bus:      publish.Sender{Bus: eventbridge.NewFromConfig(awsCfg)},
 		BusName:  cfg.EventBusName,
 		Registry: registry.Default(),
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/publish"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
 )
 
@@ -68,7 +69,7 @@ func TestPublishesToARealBus(t *testing.T) {
 
 	evs := stored(t, 25)
 	bus := &countingBus{Client: eb}
-	p := &Publisher{Bus: bus, BusName: busName, Registry: registry.Default()}
+	p := &Publisher{Bus: publish.Sender{Bus: bus}, BusName: busName, Registry: registry.Default()}
 	resp, err := p.Handle(ctx, inserts(t, evs))
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("resp %+v, err %v", resp, err)
