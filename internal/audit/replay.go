@@ -21,33 +21,29 @@ import (
 // reflects it. It returns how many events it published and fails if any
 // could not be put on the bus after retries.
 func Replay(ctx context.Context, store eventstore.Store, reg *registry.Registry, bus publish.Sender, busName string, since time.Time, progress io.Writer) (int, error) {
-	pos := eventstore.PositionAt(since)
 	n := 0
-	for {
-		page, err := store.ReadAll(ctx, pos, pageSize)
-		if err != nil {
-			return n, fmt.Errorf("replay: read events: %w", err)
-		}
-		entries := make([]types.PutEventsRequestEntry, 0, len(page.Events))
-		for _, e := range page.Events {
+	err := eachPage(ctx, store, eventstore.PositionAt(since), func(events []eventstore.Event) error {
+		entries := make([]types.PutEventsRequestEntry, 0, len(events))
+		for _, e := range events {
 			entry, err := publish.Entry(reg, busName, e)
 			if err != nil {
-				return n, fmt.Errorf("replay: %w", err)
+				return err
 			}
 			entries = append(entries, entry)
 		}
 		if failed := bus.Send(ctx, entries); len(failed) > 0 {
-			first := page.Events[failed[0]]
-			return n, fmt.Errorf("replay: %d of %d events could not be put on the bus, the first %s of %s; nothing after it was sent, rerun with --since %s",
+			first := events[failed[0]]
+			return fmt.Errorf("%d of %d events could not be put on the bus, the first %s of %s; no later events were sent, rerun with -since %s",
 				len(failed), len(entries), first.ID, first.StreamID, first.Metadata.RecordedAt.UTC().Format(time.RFC3339Nano))
 		}
 		n += len(entries)
 		if len(entries) > 0 {
-			fmt.Fprintf(progress, "replayed %d events (up to %s)\n", n, page.Events[len(page.Events)-1].ID)
+			fmt.Fprintf(progress, "replayed %d events (up to %s)\n", n, events[len(events)-1].ID)
 		}
-		if page.Next == "" {
-			return n, nil
-		}
-		pos = page.Next
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("replay: %w", err)
 	}
+	return n, nil
 }

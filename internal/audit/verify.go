@@ -30,8 +30,26 @@ type Report struct {
 	Drift []string
 }
 
-// pageSize is how many events Verify reads per ReadAll call.
+// pageSize is how many events Verify and Replay read per ReadAll call.
 const pageSize = 500
+
+// eachPage calls fn with every page of the global log after position, in
+// order, until the log ends or fn fails.
+func eachPage(ctx context.Context, store eventstore.Store, position string, fn func([]eventstore.Event) error) error {
+	for {
+		page, err := store.ReadAll(ctx, position, pageSize)
+		if err != nil {
+			return fmt.Errorf("read events: %w", err)
+		}
+		if err := fn(page.Events); err != nil {
+			return err
+		}
+		if page.Next == "" {
+			return nil
+		}
+		position = page.Next
+	}
+}
 
 // Verify folds every stream of the event store, builds the rows the read
 // models should hold and compares them with the stored ones. Run it on a
@@ -40,13 +58,8 @@ func Verify(ctx context.Context, store eventstore.Store, reg *registry.Registry,
 	var r Report
 	streams := map[string][]domain.Event{}
 	var order []string
-	pos := ""
-	for {
-		page, err := store.ReadAll(ctx, pos, pageSize)
-		if err != nil {
-			return r, fmt.Errorf("verify: read events: %w", err)
-		}
-		for _, e := range page.Events {
+	err := eachPage(ctx, store, "", func(events []eventstore.Event) error {
+		for _, e := range events {
 			d, err := reg.Decode(e)
 			if err != nil {
 				r.Drift = append(r.Drift, fmt.Sprintf("event %s of %s does not decode: %v", e.ID, e.StreamID, err))
@@ -58,10 +71,10 @@ func Verify(ctx context.Context, store eventstore.Store, reg *registry.Registry,
 			streams[e.StreamID] = append(streams[e.StreamID], d)
 			r.Events++
 		}
-		if page.Next == "" {
-			break
-		}
-		pos = page.Next
+		return nil
+	})
+	if err != nil {
+		return r, fmt.Errorf("verify: %w", err)
 	}
 
 	wantProducts := map[string]readmodel.Product{}
