@@ -40,11 +40,7 @@ type Runner struct {
 
 // Load folds stream into agg.
 func (r Runner) Load(ctx context.Context, stream string, agg Aggregate) error {
-	stored, err := r.Store.Load(ctx, stream, 1)
-	if err != nil {
-		return fmt.Errorf("load %s: %w", stream, err)
-	}
-	events, err := r.Registry.DecodeAll(stored)
+	events, err := r.Registry.Load(ctx, r.Store, stream)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", stream, err)
 	}
