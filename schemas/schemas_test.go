@@ -16,8 +16,8 @@ import (
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/ordering"
+	"github.com/shopstream/shopstream/internal/registry"
 	"github.com/shopstream/shopstream/schemas"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/shopstream/shopstream/workflows/errnames"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 )
 
 // State names, as they appear in the execution history.

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/workflows"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/checkout.asl.json from the construct")

@@ -27,7 +27,7 @@
 // checkout failed. Tasks receive their input as the Lambda payload and
 // their return value is the result (the payload-only Lambda integration).
 //
-// The error names live in workflows/errnames, which the task Lambdas import
+// The error names live in internal/checkout/errnames, which the task Lambdas import
 // without the CDK. testdata/checkout.asl.json is the definition as
 // synthesized; go test -update rewrites it.
 package workflows

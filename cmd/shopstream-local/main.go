@@ -15,14 +15,17 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
+	"time"
 
-	"github.com/shopstream/shopstream/internal/local/runtime"
+	"github.com/shopstream/shopstream/cmd/shopstream-local/sample"
+	"github.com/shopstream/shopstream/emulator/runtime"
 )
 
 func main() {
@@ -53,7 +56,7 @@ func run(args []string) error {
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "multiplier for Step Functions waits and retry intervals (0.01 = 100x faster)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	envFile := fs.String("env-file", "", "write the endpoint, credentials and stack outputs as KEY=VALUE lines here\n(default: <data>/stack.env; none with --in-memory)")
-	fs.BoolVar(&cfg.SampleCatalog, "sample-catalog", false, "create a small sample catalog through the API once the stack is up")
+	sampleCatalog := fs.Bool("sample-catalog", false, "create a small sample catalog through the API once the stack is up")
 	fs.Var(params, "param", "template parameter override `Name=Value` (repeatable)")
 	fs.Var(fnEnv, "function-env", "extra environment variable for a function, `function:KEY=VALUE`; the function is named by\nits Go package (ordering), logical id or FunctionName (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +76,9 @@ func run(args []string) error {
 	if cfg.EnvFile == "" && !cfg.InMemory {
 		cfg.EnvFile = filepath.Join(cfg.DataDir, "stack.env")
 	}
+	if *sampleCatalog {
+		cfg.Ready = loadSample
+	}
 	cfg.Parameters = params
 	cfg.FunctionEnv = fnEnv
 	cfg.Log = runtime.NewLogger(os.Stderr, lv)
@@ -86,6 +92,27 @@ func run(args []string) error {
 		stop()
 	}()
 	return runtime.Run(ctx, cfg)
+}
+
+// loadSample creates the sample catalog through the stack's first API once
+// it is up, so a first run has something to browse and buy.
+func loadSample(ctx context.Context, rt *runtime.Runtime) error {
+	urls := rt.APIURLs()
+	if len(urls) == 0 {
+		return fmt.Errorf("sample catalog: the stack has no API to load it through")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	ids, err := sample.Load(ctx, http.DefaultClient, urls[0])
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		fmt.Println("  sample catalog: the catalog already has products; nothing created")
+		return nil
+	}
+	fmt.Printf("  sample catalog: %d products created through %sproduct\n", len(ids), urls[0])
+	return nil
 }
 
 // paramFlag collects repeated --param Name=Value flags.

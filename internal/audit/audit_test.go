@@ -13,10 +13,10 @@ import (
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 func seed(t *testing.T) (command.Runner, *catalog.Product, *ordering.Order) {

@@ -11,9 +11,9 @@ import (
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/readmodel"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // Rows is what Verify compares against: every stored row of a read model.

@@ -13,9 +13,9 @@ import (
 	"strings"
 
 	"github.com/shopstream/shopstream/internal/basket"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/payment"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 // Input is the execution input POST /basket/checkout starts a checkout

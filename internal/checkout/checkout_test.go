@@ -3,7 +3,7 @@ package checkout
 import (
 	"testing"
 
-	"github.com/shopstream/shopstream/workflows/errnames"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 )
 
 func TestFailureReason(t *testing.T) {

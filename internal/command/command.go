@@ -14,7 +14,7 @@ import (
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // Aggregate is what the loop needs from an aggregate.
@@ -40,7 +40,11 @@ type Runner struct {
 
 // Load folds stream into agg.
 func (r Runner) Load(ctx context.Context, stream string, agg Aggregate) error {
-	events, err := r.Registry.Load(ctx, r.Store, stream)
+	stored, err := r.Store.Load(ctx, stream, 1)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", stream, err)
+	}
+	events, err := r.Registry.DecodeAll(stored)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", stream, err)
 	}

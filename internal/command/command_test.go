@@ -10,7 +10,7 @@ import (
 	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 func runner() Runner {

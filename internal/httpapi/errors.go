@@ -9,7 +9,6 @@ import (
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/payment"
 )
 
 // Error is the JSON error every route answers with:
@@ -39,7 +38,6 @@ func AsError(err error) *Error {
 		he    *Error
 		ve    *domain.ValidationError
 		re    *domain.RuleError
-		card  *payment.FieldError
 		store *eventstore.Error
 	)
 	switch {
@@ -47,13 +45,12 @@ func AsError(err error) *Error {
 		return he
 	case errors.As(err, &ve):
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Field: ve.Field, Message: ve.Error()}
-	case errors.As(err, &card):
-		return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Field: card.Field, Message: card.Error()}
 	case errors.As(err, &re):
 		return &Error{Status: ruleStatus[re.Code.Kind()], Code: string(re.Code), Message: re.Message}
 	case errors.Is(err, eventstore.ErrConcurrency):
 		return &Error{Status: http.StatusConflict, Code: "concurrency_conflict", Message: "the resource was changed by another request; reload and retry"}
-	case errors.Is(err, eventstore.ErrEventTooLarge), errors.Is(err, eventstore.ErrTooManyEvents):
+	case errors.Is(err, eventstore.ErrEventTooLarge), errors.Is(err, eventstore.ErrTooManyEvents),
+		errors.Is(err, eventstore.ErrAppendTooLarge):
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: "the change is too large to store"}
 	case errors.As(err, &store) && errors.Is(err, eventstore.ErrInvalidEvent):
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Message: "the request names an invalid resource id"}

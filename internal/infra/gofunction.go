@@ -9,14 +9,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/shopstream/shopstream/emulator/gopackage"
 	"github.com/shopstream/shopstream/internal/config"
 )
-
-// GoPackageMetadataKey is the resource Metadata key that names the Go
-// package an AWS::Lambda::Function was built from, relative to the module
-// root ("./lambdas/catalogapi"). The local runtime rebuilds that package
-// for the host.
-const GoPackageMetadataKey = "shopstream:goPackage"
 
 // Defaults for functions that do not say otherwise.
 const (
@@ -75,7 +70,7 @@ func (ff *FunctionFactory) New(scope constructs.Construct, f config.Function, op
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 	})
-	fn.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(GoPackageMetadataKey), f.Package())
+	fn.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(gopackage.MetadataKey), f.Package())
 	ff.Resources.Bind(fn, f)
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),

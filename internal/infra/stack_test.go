@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/shopstream/shopstream/emulator/gopackage"
 	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/infra"
 )
@@ -128,10 +129,10 @@ func functionsByName(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for id, r := range synthesized.raw.ofType("AWS::Lambda::Function") {
-		pkg, _ := r.Metadata[infra.GoPackageMetadataKey].(string)
+		pkg := gopackage.Of(r.Metadata)
 		name, ok := strings.CutPrefix(pkg, "./lambdas/")
 		if !ok {
-			t.Errorf("function %s: metadata %s = %q, want ./lambdas/<name>", id, infra.GoPackageMetadataKey, pkg)
+			t.Errorf("function %s: metadata %s = %q, want ./lambdas/<name>", id, gopackage.MetadataKey, pkg)
 			continue
 		}
 		out[name] = id

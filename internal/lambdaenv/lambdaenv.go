@@ -20,7 +20,7 @@ import (
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/config"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // CheckoutActor is the metadata actor of the events the checkout workflow's

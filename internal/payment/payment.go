@@ -18,7 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopstream/shopstream/workflows/errnames"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
+	"github.com/shopstream/shopstream/internal/domain"
 )
 
 // Test card numbers understood by Simulated (all pass the Luhn check).
@@ -154,38 +155,33 @@ func (Simulated) Authorize(ctx context.Context, req Request) (Authorization, err
 	}, nil
 }
 
-// FieldError names the card field that is invalid and why.
-type FieldError struct{ Field, Reason string }
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
-
 // ValidateCard checks the card's shape (not whether it will be approved):
 // a 12–19 digit number passing the Luhn check, an MM/YY expiry not in the
-// past at now, and a 3–4 digit CVC. Errors are *FieldError with the field
-// path under cardInfo.
+// past at now, and a 3–4 digit CVC. Errors are *domain.ValidationError
+// with the field path under cardInfo.
 func ValidateCard(c Card, now time.Time) error {
 	n := digits(c.Number)
 	switch {
 	case n == "" || len(n) != len(strings.ReplaceAll(strings.ReplaceAll(c.Number, " ", ""), "-", "")):
-		return &FieldError{"cardInfo.number", "must contain only digits, spaces or dashes"}
+		return &domain.ValidationError{Field: "cardInfo.number", Reason: "must contain only digits, spaces or dashes"}
 	case len(n) < 12 || len(n) > 19:
-		return &FieldError{"cardInfo.number", "must have 12 to 19 digits"}
+		return &domain.ValidationError{Field: "cardInfo.number", Reason: "must have 12 to 19 digits"}
 	case !luhn(n):
-		return &FieldError{"cardInfo.number", "is not a valid card number"}
+		return &domain.ValidationError{Field: "cardInfo.number", Reason: "is not a valid card number"}
 	}
 	exp, err := time.Parse("01/06", c.Expiry)
 	if err != nil {
-		return &FieldError{"cardInfo.expiry", "must be MM/YY"}
+		return &domain.ValidationError{Field: "cardInfo.expiry", Reason: "must be MM/YY"}
 	}
 	// A card is valid through the last day of its expiry month.
 	if !now.Before(exp.AddDate(0, 1, 0)) {
-		return &FieldError{"cardInfo.expiry", "card has expired"}
+		return &domain.ValidationError{Field: "cardInfo.expiry", Reason: "card has expired"}
 	}
 	if cvc := digits(c.CVC); len(cvc) != len(c.CVC) || len(cvc) < 3 || len(cvc) > 4 {
-		return &FieldError{"cardInfo.cvc", "must be 3 or 4 digits"}
+		return &domain.ValidationError{Field: "cardInfo.cvc", Reason: "must be 3 or 4 digits"}
 	}
 	if len(c.Holder) > 200 {
-		return &FieldError{"cardInfo.holder", "must be at most 200 characters"}
+		return &domain.ValidationError{Field: "cardInfo.holder", Reason: "must be at most 200 characters"}
 	}
 	return nil
 }

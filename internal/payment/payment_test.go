@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopstream/shopstream/workflows/errnames"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
+	"github.com/shopstream/shopstream/internal/domain"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -40,7 +41,7 @@ func TestValidateCard(t *testing.T) {
 				}
 				return
 			}
-			var fe *FieldError
+			var fe *domain.ValidationError
 			if !errors.As(err, &fe) || fe.Field != tt.wantField {
 				t.Fatalf("err = %v, want field %s", err, tt.wantField)
 			}

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 func TestEntry(t *testing.T) {

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/payment"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 func stateFor(t *testing.T, card string, attempt int) checkout.State {

@@ -21,8 +21,8 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/payment"
+	"github.com/shopstream/shopstream/internal/registry"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 

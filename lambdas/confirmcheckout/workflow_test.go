@@ -32,6 +32,7 @@ import (
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/ordering"
@@ -40,7 +41,6 @@ import (
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 // The functions the workflow paths run, by directory under lambdas/.

@@ -13,9 +13,9 @@ import (
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/readmodel"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // Actor is recorded on the events this function appends.

@@ -10,10 +10,10 @@ import (
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/lambdaenv"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 // Pricer is the PriceBasket task: it locks the basket for the checkout

@@ -8,11 +8,11 @@ import (
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/payment"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 func state(checkoutID, user string) checkout.State {

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/publish"
+	"github.com/shopstream/shopstream/internal/registry"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 

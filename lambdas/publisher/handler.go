@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/publish"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // Publisher puts every event appended to the event store on the event bus.

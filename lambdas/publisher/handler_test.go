@@ -18,8 +18,8 @@ import (
 	"github.com/shopstream/shopstream/eventstore"
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/catalog"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/publish"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 var t0 = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/shopstream/shopstream/internal/config"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/publish"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 func main() {

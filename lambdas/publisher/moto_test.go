@@ -16,8 +16,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/publish"
+	"github.com/shopstream/shopstream/internal/registry"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
 )
 

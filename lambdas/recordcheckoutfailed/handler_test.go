@@ -7,9 +7,9 @@ import (
 
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 func TestRecordFailure(t *testing.T) {

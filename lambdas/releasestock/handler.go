@@ -9,10 +9,10 @@ import (
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/lambdaenv"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 // Released is ReleaseStock's result: how many reservations it gave back.

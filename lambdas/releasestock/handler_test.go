@@ -8,10 +8,10 @@ import (
 	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
-	"github.com/shopstream/shopstream/workflows/errnames"
 )
 
 // stocked creates product id with 10 units and reserves reserve of them

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shopstream/shopstream/emulator/gopackage"
 )
 
 // BenchmarkCheckoutToOrder measures, on a local runtime with retry waits
@@ -130,9 +132,9 @@ func TestReportLambdaSizes(t *testing.T) {
 		hash := strings.TrimSuffix(r.Properties.Code.S3Key, ".zip")
 		fi, err := os.Stat(filepath.Join(out, "asset."+hash, "bootstrap"))
 		if err != nil || fi.Size() == 0 {
-			t.Fatalf("%v: no bundled bootstrap for asset %s (%v)", r.Metadata["shopstream:goPackage"], hash, err)
+			t.Fatalf("%v: no bundled bootstrap for asset %s (%v)", gopackage.Of(r.Metadata), hash, err)
 		}
-		lines = append(lines, fmt.Sprintf("%-30v %5.1f MB", r.Metadata["shopstream:goPackage"], float64(fi.Size())/1e6))
+		lines = append(lines, fmt.Sprintf("%-30v %5.1f MB", gopackage.Of(r.Metadata), float64(fi.Size())/1e6))
 	}
 	if len(lines) != 12 {
 		t.Fatalf("%d functions in the template, want 12", len(lines))

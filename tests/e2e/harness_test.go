@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopstream/shopstream/internal/local/localtest"
+	"github.com/shopstream/shopstream/emulator/localtest"
 )
 
 // stackHandle is a running stack: its API base URL (with the stage and a

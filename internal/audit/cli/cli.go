@@ -22,9 +22,9 @@ import (
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/audit"
 	"github.com/shopstream/shopstream/internal/config"
-	"github.com/shopstream/shopstream/internal/domain/registry"
 	"github.com/shopstream/shopstream/internal/publish"
 	"github.com/shopstream/shopstream/internal/readmodel"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // ExitError is a non-zero exit status with nothing more to print (verify

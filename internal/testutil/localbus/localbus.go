@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
+	"github.com/shopstream/shopstream/emulator/awsapi"
+	localeb "github.com/shopstream/shopstream/emulator/eventbridge"
+	"github.com/shopstream/shopstream/emulator/state"
 	"github.com/shopstream/shopstream/eventstore"
-	"github.com/shopstream/shopstream/internal/local/awsapi"
-	localeb "github.com/shopstream/shopstream/internal/local/eventbridge"
-	"github.com/shopstream/shopstream/internal/local/state"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
-	"github.com/shopstream/shopstream/internal/domain/registry"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // Now is the reading of the clock of the runners this package returns.

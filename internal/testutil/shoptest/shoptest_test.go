@@ -7,7 +7,7 @@ import (
 
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/catalog"
-	"github.com/shopstream/shopstream/workflows/errnames"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 )
 
 type valueError struct{}

@@ -1,0 +1,88 @@
+package lambda
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/shopstream/shopstream/emulator/awsapi"
+)
+
+// Register mounts the Lambda Invoke REST API on the shared endpoint, so
+// `aws lambda invoke` and the SDK's lambda client reach local functions.
+func (s *Service) Register(srv *awsapi.Server) {
+	srv.Handle("POST /2015-03-31/functions/{name}/invocations", http.HandlerFunc(s.serveInvoke))
+}
+
+func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if q := r.URL.Query().Get("Qualifier"); q != "" {
+		name += ":" + q
+	}
+	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload+1))
+	if err != nil {
+		writeAPIError(w, &awsapi.Error{Type: "RequestTooLargeException", Message: "request body too large", Status: http.StatusRequestEntityTooLarge})
+		return
+	}
+	switch typ := r.Header.Get("X-Amz-Invocation-Type"); typ {
+	case "", "RequestResponse":
+		logType := r.Header.Get("X-Amz-Log-Type")
+		if logType != "" && logType != "None" && logType != "Tail" {
+			writeAPIError(w, awsapi.Errorf("InvalidParameterValueException", "X-Amz-Log-Type: %q is not one of None, Tail", logType))
+			return
+		}
+		res, err := s.invokeNamed(r.Context(), name, payload, logType == "Tail")
+		if err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("X-Amz-Executed-Version", "$LATEST")
+		h.Set("X-Amzn-Requestid", awsapi.RequestID())
+		if res.functionError != "" {
+			h.Set("X-Amz-Function-Error", res.functionError)
+		}
+		if logType == "Tail" {
+			h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(res.logs))
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(res.payload)
+	case "Event":
+		if err := s.InvokeAsync(r.Context(), name, payload); err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		w.Header().Set("X-Amzn-Requestid", awsapi.RequestID())
+		w.WriteHeader(http.StatusAccepted)
+	case "DryRun":
+		// Validates the function and payload without running anything.
+		if _, err := s.lookup(name); err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		if err := checkPayload(payload, maxPayload); err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeAPIError(w, awsapi.Errorf("InvalidParameterValueException", "X-Amz-Invocation-Type: %q is not one of RequestResponse, Event, DryRun", typ))
+	}
+}
+
+func writeAPIError(w http.ResponseWriter, err error) {
+	var ae *awsapi.Error
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		ae = &awsapi.Error{Type: "ServiceException", Message: "invocation abandoned: " + err.Error(), Status: http.StatusInternalServerError}
+	case errors.Is(err, ErrClosed):
+		ae = &awsapi.Error{Type: "ServiceException", Message: "the local Lambda service is shutting down", Status: http.StatusServiceUnavailable}
+	default:
+		ae = &awsapi.Error{Type: "ServiceException", Message: err.Error(), Status: http.StatusInternalServerError}
+	}
+	awsapi.WriteError(w, "application/json", "", ae)
+}

@@ -1,0 +1,601 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopstream/shopstream/emulator/awsapi"
+	"github.com/shopstream/shopstream/emulator/gopackage"
+	"github.com/shopstream/shopstream/emulator/stack"
+)
+
+// Resource types this service provisions.
+const (
+	TypeFunction   = "AWS::Lambda::Function"
+	TypePermission = "AWS::Lambda::Permission"
+)
+
+// Defaults AWS applies when the template leaves a setting out.
+const (
+	DefaultTimeout    = 3 * time.Second
+	DefaultMemoryMB   = 128
+	DefaultRuntime    = "provided.al2023"
+	defaultHandler    = "bootstrap"
+	defaultConcurrent = 10
+)
+
+// Config configures the service. Zero values get the documented defaults.
+type Config struct {
+	// ModuleRoot is the directory of go.mod; function packages are built
+	// there. Required to provision functions.
+	ModuleRoot string
+	// StackName names functions whose template gives no FunctionName as
+	// CloudFormation would ("<stack>-<logicalId>-<suffix>", stable across
+	// restarts); without it such a function is named by its logical id.
+	StackName string
+	// CacheDir holds built binaries; default <user cache dir>/shopstream/lambda.
+	CacheDir string
+	// Endpoint is the local AWS endpoint URL given to functions as
+	// AWS_ENDPOINT_URL (e.g. "http://127.0.0.1:4566").
+	Endpoint string
+	// MaxConcurrency caps the processes per function (default 10); the
+	// template's ReservedConcurrentExecutions lowers it further.
+	MaxConcurrency int
+	// InitTimeout bounds a new process's start-up (default 10s, as AWS).
+	InitTimeout time.Duration
+	// AsyncRetryDelay is the wait before the first retry of a failed
+	// asynchronous invocation; the second waits twice as long. AWS waits
+	// about a minute; the default here is 1s.
+	AsyncRetryDelay time.Duration
+	// IdleTimeout is how long an unused process is kept warm before it is
+	// stopped (default 10 minutes, about what AWS keeps; negative: forever).
+	IdleTimeout time.Duration
+	// Output receives function stdout/stderr, one prefixed line at a time
+	// (default os.Stderr).
+	Output io.Writer
+	// Log receives one line per invocation (default: discarded).
+	Log *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Service runs Lambda functions locally. It is a stack.Provisioner for
+// functions and permissions and a stack.Invoker.
+type Service struct {
+	cfg     Config
+	builder *builder
+	out     *output
+
+	mu     sync.RWMutex
+	fns    map[string]*function
+	closed bool
+	async  sync.WaitGroup
+	stop   chan struct{}
+}
+
+var (
+	_ stack.Provisioner = (*Service)(nil)
+	_ stack.Invoker     = (*Service)(nil)
+)
+
+// New returns a Service with no functions.
+func New(cfg Config) *Service {
+	if cfg.CacheDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		cfg.CacheDir = filepath.Join(dir, "shopstream", "lambda")
+	}
+	if cfg.MaxConcurrency <= 0 {
+		cfg.MaxConcurrency = defaultConcurrent
+	}
+	if cfg.InitTimeout <= 0 {
+		cfg.InitTimeout = 10 * time.Second
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 10 * time.Minute
+	}
+	if cfg.AsyncRetryDelay <= 0 {
+		cfg.AsyncRetryDelay = time.Second
+	}
+	if cfg.Output == nil {
+		cfg.Output = os.Stderr
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{
+		cfg:     cfg,
+		builder: newBuilder(cfg.ModuleRoot, cfg.CacheDir),
+		out:     &output{w: cfg.Output},
+		fns:     map[string]*function{},
+		stop:    make(chan struct{}),
+	}
+	if cfg.IdleTimeout > 0 {
+		go s.reapIdle()
+	}
+	return s
+}
+
+// Types implements stack.Provisioner.
+func (s *Service) Types() []string { return []string{TypeFunction, TypePermission} }
+
+// Create implements stack.Provisioner. A function's binary is built (or
+// taken from the cache) now, so a broken package stops start-up with the
+// compiler's message rather than failing the first request.
+func (s *Service) Create(ctx context.Context, r stack.Resource) (stack.Created, error) {
+	switch r.Type {
+	case TypePermission:
+		// Resource policies are not enforced locally; the permission is
+		// recorded only so Ref resolves.
+		return stack.Created{Ref: r.LogicalID}, nil
+	case TypeFunction:
+	default:
+		return stack.Created{}, fmt.Errorf("lambda: %s (%s): unsupported resource type", r.LogicalID, r.Type)
+	}
+	fn, err := s.parseFunction(r)
+	if err != nil {
+		return stack.Created{}, err
+	}
+	pkg := gopackage.Of(r.Metadata)
+	if pkg == "" {
+		return stack.Created{}, fmt.Errorf("lambda: function %s (%s): no %q metadata: the local runtime runs a function by building its Go package for the host, so its construct must stamp the package path (e.g. \"./lambdas/catalogapi\")", r.LogicalID, fn.name, gopackage.MetadataKey)
+	}
+	if s.cfg.ModuleRoot == "" {
+		return stack.Created{}, fmt.Errorf("lambda: function %s: no module root configured to build %s in", r.LogicalID, pkg)
+	}
+	fn.binary, err = s.builder.build(ctx, pkg)
+	if err != nil {
+		return stack.Created{}, fmt.Errorf("lambda: function %s (%s): %w", r.LogicalID, fn.name, err)
+	}
+	fn.pkg = pkg
+	if err := s.add(fn); err != nil {
+		return stack.Created{}, err
+	}
+	return stack.Created{Ref: fn.name, Attrs: map[string]any{"Arn": fn.arn}}, nil
+}
+
+// function is a provisioned function and its process pool.
+type function struct {
+	name, arn        string
+	pkg, binary      string
+	handler, runtime string
+	timeout          time.Duration
+	memoryMB         int
+	env              map[string]string
+
+	// slots bounds concurrent invocations (one process each).
+	slots  chan struct{}
+	mu     sync.Mutex
+	idle   []*sandbox
+	all    map[*sandbox]struct{}
+	closed bool // no new processes once the function is shut down
+}
+
+func (s *Service) parseFunction(r stack.Resource) (*function, error) {
+	p := r.Properties
+	bad := func(field, why string) error {
+		return fmt.Errorf("lambda: function %s: %s: %s", r.LogicalID, field, why)
+	}
+	name, _ := p["FunctionName"].(string)
+	if name == "" {
+		name = r.LogicalID
+		if s.cfg.StackName != "" {
+			name = stack.PhysicalName(s.cfg.StackName, r.LogicalID, 64)
+		}
+	}
+	if len(name) > 64 || strings.ContainsAny(name, ":/ ") {
+		return nil, bad("FunctionName", fmt.Sprintf("%q must be at most 64 letters, digits, '-' or '_'", name))
+	}
+	timeout, err := stack.IntProp(p, "Timeout", int(DefaultTimeout/time.Second))
+	if err != nil || timeout < 1 || timeout > 900 {
+		return nil, bad("Timeout", "must be a whole number of seconds from 1 to 900")
+	}
+	memory, err := stack.IntProp(p, "MemorySize", DefaultMemoryMB)
+	if err != nil || memory < 128 || memory > 10240 {
+		return nil, bad("MemorySize", "must be a number of MB from 128 to 10240")
+	}
+	reserved, err := stack.IntProp(p, "ReservedConcurrentExecutions", 0)
+	if err != nil || reserved < 0 {
+		return nil, bad("ReservedConcurrentExecutions", "must be a non-negative number")
+	}
+	env := map[string]string{}
+	if e, ok := p["Environment"].(map[string]any); ok {
+		vars, ok := e["Variables"].(map[string]any)
+		if e["Variables"] != nil && !ok {
+			return nil, bad("Environment.Variables", "must be a map of strings")
+		}
+		for k, v := range vars {
+			switch v := v.(type) {
+			case string:
+				env[k] = v
+			case float64, bool, json.Number:
+				env[k] = fmt.Sprint(v)
+			default:
+				return nil, bad("Environment.Variables."+k, fmt.Sprintf("must be a string, not %T", v))
+			}
+		}
+	}
+	handler, _ := p["Handler"].(string)
+	if handler == "" {
+		handler = defaultHandler
+	}
+	rt, _ := p["Runtime"].(string)
+	if rt == "" {
+		rt = DefaultRuntime
+	}
+	limit := s.cfg.MaxConcurrency
+	if reserved > 0 && reserved < limit {
+		limit = reserved
+	}
+	return &function{
+		name:     name,
+		arn:      FunctionARN(name),
+		handler:  handler,
+		runtime:  rt,
+		timeout:  time.Duration(timeout) * time.Second,
+		memoryMB: memory,
+		env:      env,
+		slots:    make(chan struct{}, limit),
+		all:      map[*sandbox]struct{}{},
+	}, nil
+}
+
+// FunctionARN is the local ARN of the named function.
+func FunctionARN(name string) string { return awsapi.ARN("lambda", "function:"+name) }
+
+func (s *Service) add(fn *function) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.fns[fn.name]; ok && old.pkg != fn.pkg {
+		return fmt.Errorf("lambda: function name %q is used by two resources", fn.name)
+	} else if ok {
+		old.close()
+	}
+	s.fns[fn.name] = fn
+	return nil
+}
+
+// environ is the process environment: the template's variables, then the
+// runtime's reserved ones (which a template cannot override, as in AWS).
+// Nothing is inherited from the host except PATH, so a function behaves
+// the same on every laptop.
+func (fn *function) environ(cfg Config) []string {
+	env := make([]string, 0, len(fn.env)+20)
+	keys := make([]string, 0, len(fn.env))
+	for k := range fn.env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+fn.env[k])
+	}
+	env = append(env,
+		"PATH="+os.Getenv("PATH"),
+		"TZ=:UTC",
+		"LANG=en_US.UTF-8",
+		"AWS_ACCESS_KEY_ID=test",
+		"AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION="+awsapi.Region,
+		"AWS_DEFAULT_REGION="+awsapi.Region,
+		"AWS_LAMBDA_FUNCTION_NAME="+fn.name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.memoryMB),
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+fn.name,
+		"_HANDLER="+fn.handler,
+		"LAMBDA_TASK_ROOT="+filepath.Dir(fn.binary),
+		"AWS_EXECUTION_ENV=AWS_Lambda_"+fn.runtime,
+	)
+	if tmp := os.Getenv("TMPDIR"); tmp != "" {
+		env = append(env, "TMPDIR="+tmp)
+	}
+	if cfg.Endpoint != "" {
+		env = append(env, "AWS_ENDPOINT_URL="+cfg.Endpoint)
+	}
+	return env
+}
+
+// lookup resolves a function name, partial ARN ("000000000000:function:f")
+// or ARN, with an optional ":$LATEST" qualifier.
+func (s *Service) lookup(nameOrARN string) (*function, error) {
+	name := nameOrARN
+	if i := strings.Index(name, "function:"); i >= 0 {
+		name = name[i+len("function:"):]
+	}
+	if base, q, ok := strings.Cut(name, ":"); ok {
+		if q != "$LATEST" {
+			return nil, notFound(nameOrARN)
+		}
+		name = base
+	}
+	s.mu.RLock()
+	fn, ok := s.fns[name]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, notFound(nameOrARN)
+	}
+	return fn, nil
+}
+
+func notFound(name string) *awsapi.Error {
+	arn := name
+	if !strings.HasPrefix(arn, "arn:") {
+		arn = FunctionARN(name)
+	}
+	return &awsapi.Error{Type: "ResourceNotFoundException", Message: "Function not found: " + arn, Status: http.StatusNotFound}
+}
+
+// ErrClosed is returned by invocations after Close.
+var ErrClosed = errors.New("lambda: service closed")
+
+// Invoke implements stack.Invoker: it runs the function synchronously. A
+// function failure (error returned, timeout, crash) is not a Go error: it
+// comes back as FunctionError "Unhandled" with an {"errorType",
+// "errorMessage"} payload, as the Invoke API reports it. Errors are for an
+// unknown function, an invalid payload, a closed service or ctx.
+func (s *Service) Invoke(ctx context.Context, function string, payload []byte) (stack.InvokeResult, error) {
+	r, err := s.invokeNamed(ctx, function, payload, false)
+	if err != nil {
+		return stack.InvokeResult{}, err
+	}
+	return stack.InvokeResult{Payload: r.payload, FunctionError: r.functionError}, nil
+}
+
+func (s *Service) invokeNamed(ctx context.Context, function string, payload []byte, tail bool) (result, error) {
+	fn, err := s.lookup(function)
+	if err != nil {
+		return result{}, err
+	}
+	if err := checkPayload(payload, maxPayload); err != nil {
+		return result{}, err
+	}
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	return s.invoke(ctx, fn, payload, tail)
+}
+
+func checkPayload(payload []byte, limit int) error {
+	if len(payload) > limit {
+		return &awsapi.Error{Type: "RequestTooLargeException", Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", limit)}
+	}
+	if len(payload) > 0 && !json.Valid(payload) {
+		return &awsapi.Error{Type: "InvalidRequestContentException", Status: http.StatusBadRequest,
+			Message: "Could not parse request body into json: payload is not valid JSON"}
+	}
+	return nil
+}
+
+func (s *Service) invoke(ctx context.Context, fn *function, payload []byte, tail bool) (result, error) {
+	select {
+	case fn.slots <- struct{}{}:
+	case <-ctx.Done():
+		return result{}, ctx.Err()
+	case <-s.stop:
+		return result{}, ErrClosed
+	}
+	inv := &invocation{id: awsapi.RequestID(), payload: payload, tail: tail, done: make(chan result, 1)}
+	type outcome struct {
+		r   result
+		err error
+	}
+	out := make(chan outcome, 1)
+	// The invocation runs to completion even if ctx ends, as in AWS: the
+	// process is busy until it answers or times out.
+	go func() {
+		defer func() { <-fn.slots }()
+		r, err := s.runOn(fn, inv)
+		out <- outcome{r, err}
+	}()
+	select {
+	case o := <-out:
+		return o.r, o.err
+	case <-ctx.Done():
+		return result{}, ctx.Err()
+	}
+}
+
+// runOn runs inv on a warm process or a new one, and logs one line. The
+// error is for a process that could not be started at all.
+func (s *Service) runOn(fn *function, inv *invocation) (result, error) {
+	start := time.Now()
+	for attempt := 0; ; attempt++ {
+		sb, err := s.acquire(fn)
+		if err != nil {
+			s.cfg.Log.Error("lambda invoke", "function", fn.name, "status", "not-started", "requestId", inv.id, "err", err)
+			return result{}, err
+		}
+		// Cold means this process has served nothing yet. (Asking whether it
+		// has reached its first /next would race with a fast start.)
+		cold := sb.served == 0
+		sb.served++
+		if inv.tail {
+			sb.startCapture()
+		}
+		r, err := sb.run(inv, s.cfg.InitTimeout)
+		if inv.tail {
+			r.logs = append(sb.stopCapture(), fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tMemory Size: %d MB\n",
+				inv.id, float64(time.Since(start).Microseconds())/1000, fn.memoryMB)...)
+		}
+		if errors.Is(err, errHandover) && attempt < 2 {
+			// An idle process died between invocations; the invocation
+			// never started, so it is safe to give it to a fresh one.
+			s.discard(fn, sb)
+			continue
+		}
+		if sb.alive() && r.status != "init-error" {
+			s.release(fn, sb)
+		} else {
+			sb.kill()
+			s.discard(fn, sb)
+		}
+		s.logInvoke(fn, inv, r, cold, start)
+		return r, nil
+	}
+}
+
+func (s *Service) logInvoke(fn *function, inv *invocation, r result, cold bool, start time.Time) {
+	attrs := []any{"function", fn.name, "status", r.status, "duration", time.Since(start).Round(10 * time.Microsecond), "requestId", inv.id}
+	if cold {
+		attrs = append(attrs, "cold", true)
+	}
+	if r.functionError != "" {
+		var e struct {
+			ErrorType string `json:"errorType"`
+		}
+		_ = json.Unmarshal(r.payload, &e)
+		attrs = append(attrs, "errorType", e.ErrorType)
+		s.cfg.Log.Warn("lambda invoke", attrs...)
+		return
+	}
+	s.cfg.Log.Info("lambda invoke", attrs...)
+}
+
+// acquire returns an idle live process, or starts one.
+func (s *Service) acquire(fn *function) (*sandbox, error) {
+	fn.mu.Lock()
+	if fn.closed {
+		fn.mu.Unlock()
+		return nil, ErrClosed
+	}
+	for len(fn.idle) > 0 {
+		sb := fn.idle[len(fn.idle)-1]
+		fn.idle = fn.idle[:len(fn.idle)-1]
+		if sb.alive() {
+			fn.mu.Unlock()
+			return sb, nil
+		}
+		delete(fn.all, sb)
+	}
+	fn.mu.Unlock()
+	sb, err := spawn(fn, s)
+	if err != nil {
+		return nil, err
+	}
+	fn.mu.Lock()
+	if fn.closed { // closed while this one was starting
+		fn.mu.Unlock()
+		sb.kill()
+		return nil, ErrClosed
+	}
+	fn.all[sb] = struct{}{}
+	fn.mu.Unlock()
+	return sb, nil
+}
+
+func (s *Service) release(fn *function, sb *sandbox) {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	if _, ok := fn.all[sb]; ok {
+		sb.idleSince = time.Now()
+		fn.idle = append(fn.idle, sb)
+	}
+}
+
+// reapIdle stops processes unused for longer than Config.IdleTimeout, so
+// a burst of concurrent calls does not leave its processes running.
+func (s *Service) reapIdle() {
+	tick := time.NewTicker(s.cfg.IdleTimeout / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-tick.C:
+			s.mu.RLock()
+			fns := make([]*function, 0, len(s.fns))
+			for _, fn := range s.fns {
+				fns = append(fns, fn)
+			}
+			s.mu.RUnlock()
+			for _, fn := range fns {
+				for _, sb := range fn.takeIdle(now.Add(-s.cfg.IdleTimeout)) {
+					sb.kill()
+				}
+			}
+		}
+	}
+}
+
+// takeIdle removes and returns the idle processes unused since before.
+func (fn *function) takeIdle(before time.Time) []*sandbox {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	var stale []*sandbox
+	keep := fn.idle[:0]
+	for _, sb := range fn.idle {
+		if sb.idleSince.Before(before) {
+			stale = append(stale, sb)
+			delete(fn.all, sb)
+		} else {
+			keep = append(keep, sb)
+		}
+	}
+	fn.idle = keep
+	return stale
+}
+
+func (s *Service) discard(fn *function, sb *sandbox) {
+	fn.mu.Lock()
+	defer fn.mu.Unlock()
+	delete(fn.all, sb)
+}
+
+// close kills every process of fn.
+func (fn *function) close() {
+	fn.mu.Lock()
+	all := make([]*sandbox, 0, len(fn.all))
+	for sb := range fn.all {
+		all = append(all, sb)
+	}
+	fn.all = map[*sandbox]struct{}{}
+	fn.idle = nil
+	fn.closed = true
+	fn.mu.Unlock()
+	for _, sb := range all {
+		sb.kill()
+	}
+}
+
+// Close stops accepting invocations, waits for queued asynchronous ones to
+// finish or ctx to end, and kills every function process.
+func (s *Service) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.async.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	s.mu.RLock()
+	for _, fn := range s.fns {
+		fn.close()
+	}
+	s.mu.RUnlock()
+	return err
+}
