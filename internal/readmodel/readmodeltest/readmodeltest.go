@@ -1,12 +1,11 @@
 // Package readmodeltest creates read-model tables on a real DynamoDB
-// endpoint for tests: SHOPSTREAM_DYNAMODB_ENDPOINT when set (the local
-// runtime), else a moto_server started for the test (skipped when absent).
+// endpoint for tests: SHOPSTREAM_DYNAMODB_ENDPOINT when set, else the
+// emulator's DynamoDB served in-process for the test (localdynamo).
 package readmodeltest
 
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,18 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/shopstream/shopstream/internal/readmodel"
-	"github.com/shopstream/shopstream/internal/testutil/awstest"
-	"github.com/shopstream/shopstream/internal/testutil/motoserver"
+	"github.com/shopstream/shopstream/internal/testutil/localdynamo"
 )
 
-// Client returns a DynamoDB client for a real endpoint.
+// Client returns a DynamoDB client for a real endpoint (localdynamo.Client).
 func Client(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	ep := os.Getenv("SHOPSTREAM_DYNAMODB_ENDPOINT")
-	if ep == "" {
-		ep = motoserver.Start(t)
-	}
-	return dynamodb.NewFromConfig(awstest.Config(ep))
+	return localdynamo.Client(t)
 }
 
 var seq atomic.Int64
@@ -36,7 +30,9 @@ var seq atomic.Int64
 // CreateTable creates a uniquely named on-demand table from in.
 func CreateTable(t testing.TB, c *dynamodb.Client, in *dynamodb.CreateTableInput) string {
 	t.Helper()
-	name := fmt.Sprintf("%s-%d-%d", strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()), time.Now().UnixNano(), seq.Add(1))
+	// DynamoDB allows [a-zA-Z0-9_.-]{3,255}; subtest names have spaces,
+	// commas and more. The suffix keeps names unique on a shared endpoint.
+	name := fmt.Sprintf("%s-%d-%d", tableSafe(t.Name()), time.Now().UnixNano(), seq.Add(1))
 	if len(name) > 255 {
 		name = name[len(name)-255:]
 	}
@@ -46,6 +42,15 @@ func CreateTable(t testing.TB, c *dynamodb.Client, in *dynamodb.CreateTableInput
 		t.Fatalf("create table: %v", err)
 	}
 	return name
+}
+
+func tableSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 func attr(name string) types.AttributeDefinition {
