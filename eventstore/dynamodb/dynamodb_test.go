@@ -14,38 +14,35 @@ import (
 	"github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/eventstore/eventstoretest"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
+	"github.com/shopstream/shopstream/internal/testutil/localdynamo"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
 )
 
-// EndpointEnv names a DynamoDB endpoint (such as the shopstream local
-// runtime's) that the contract suite runs against in addition to moto.
-const EndpointEnv = "SHOPSTREAM_DYNAMODB_ENDPOINT"
-
+// TestContract runs the adapter contract, concurrency cases included,
+// against the emulator's DynamoDB served in-process, or against the
+// endpoint SHOPSTREAM_DYNAMODB_ENDPOINT names (a running shopstream-local,
+// DynamoDB Local).
 func TestContract(t *testing.T) {
-	t.Run("moto", func(t *testing.T) {
-		client := ddb.NewFromConfig(motoserver.Config(motoserver.Start(t)))
-		eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return newStore(t, client) })
-	})
-	t.Run("endpoint", func(t *testing.T) {
-		endpoint := os.Getenv(EndpointEnv)
-		if endpoint == "" {
-			t.Skipf("%s is not set; set it to a DynamoDB endpoint URL to run the suite against it", EndpointEnv)
-		}
-		client := ddb.NewFromConfig(awstest.Config(endpoint))
-		eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return newStore(t, client) })
-	})
+	client := ddb.NewFromConfig(awstest.Config(localdynamo.Endpoint(t)))
+	eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return newStore(t, client) })
 }
 
-// BenchmarkStore measures the adapter against the endpoint EndpointEnv
-// names, or else against moto. Moto's figures are mostly moto's own Python
-// (it copies the whole table for every item of a transaction); they are not
-// DynamoDB's latencies.
-func BenchmarkStore(b *testing.B) {
-	endpoint := os.Getenv(EndpointEnv)
-	if endpoint == "" {
-		endpoint = motoserver.Start(b)
+// TestContractMoto cross-checks the single-writer cases against moto_server,
+// a second, independent DynamoDB implementation, when it is installed.
+// moto's conditional writes are not atomic under concurrent requests, so
+// the concurrency cases do not run there.
+func TestContractMoto(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts moto_server: skipped under -short")
 	}
-	client := ddb.NewFromConfig(awstest.Config(endpoint))
+	client := ddb.NewFromConfig(motoserver.Config(motoserver.Start(t)))
+	eventstoretest.RunSerial(t, func(t *testing.T) eventstore.Store { return newStore(t, client) })
+}
+
+// BenchmarkStore measures the adapter against the emulator in-process, or
+// the endpoint SHOPSTREAM_DYNAMODB_ENDPOINT names (see localdynamo).
+func BenchmarkStore(b *testing.B) {
+	client := ddb.NewFromConfig(awstest.Config(localdynamo.Endpoint(b)))
 	eventstoretest.Bench(b, func(b *testing.B) eventstore.Store { return newStore(b, client) })
 }
 

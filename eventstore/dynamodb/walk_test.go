@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/eventstore/dynamodb"
-	"github.com/shopstream/shopstream/internal/testutil/motoserver"
+	"github.com/shopstream/shopstream/internal/testutil/localdynamo"
 )
 
 // TestReadAllWalksMonths spreads events over several month buckets, with
@@ -20,7 +18,7 @@ import (
 // bucket boundaries.
 func TestReadAllWalksMonths(t *testing.T) {
 	ctx := context.Background()
-	client := ddb.NewFromConfig(motoserver.Config(motoserver.Start(t)))
+	client := localdynamo.Client(t)
 	now := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 	s := newStore(t, client,
 		dynamodb.WithClock(func() time.Time { return now }),
@@ -73,7 +71,7 @@ func TestReadAllWalksMonths(t *testing.T) {
 // are refused, and nothing is written.
 func TestAppendRejectsIDsOutsideTheWalk(t *testing.T) {
 	ctx := context.Background()
-	client := ddb.NewFromConfig(motoserver.Config(motoserver.Start(t)))
+	client := localdynamo.Client(t)
 	now := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
 	s := newStore(t, client,
 		dynamodb.WithClock(func() time.Time { return now }),
