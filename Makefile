@@ -4,6 +4,10 @@
 #   make synth  write cdk.out/ (what `cdk deploy` would deploy)
 #   make bench  the benchmarks quoted in the README
 
+# The test recipe pipes go test into its reporter: fail if either fails.
+SHELL      := bash
+.SHELLFLAGS := -o pipefail -c
+
 STAGE      ?= dev
 GO         ?= go
 NODE_DIR   := .tools/node
@@ -44,8 +48,12 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
 
+# testreport prints each package's result, failing tests' output, one line
+# per skip reason and a closing "N passed, N failed, N skipped" line. In CI
+# (CI=true) a skip whose reason is not on .ci/skip-allowlist fails the run.
 test: tools lint
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) build -o .tools/testreport ./internal/testreport
+	$(GO) test -json -count=1 -timeout 25m ./... | .tools/testreport -allow .ci/skip-allowlist $(if $(filter true,$(CI)),-strict)
 
 # Fast tier: no Node, no long-running stack.
 test-short:

@@ -27,7 +27,7 @@ func startEcho(t testing.TB) string {
 	}
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
-		t.Skipf("go env GOMOD: %v", err)
+		t.Fatalf("go env GOMOD: %v", err)
 	}
 	fns := lambda.New(lambda.Config{ModuleRoot: filepath.Dir(strings.TrimSpace(string(gomod))), Output: io.Discard})
 	t.Cleanup(func() { _ = fns.Close(context.Background()) })

@@ -18,7 +18,7 @@ func TestAWSCLI(t *testing.T) {
 	}
 	bin, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skipf("AWS CLI (aws) not found on PATH; install awscli to run this test: %v", err)
+		t.Skipf("aws (AWS CLI) not found on PATH (apt-get install awscli to run this test): %v", err)
 	}
 	e := start(t, nil)
 	createTable(t, e.Client, "cli-orders", "userName", types.ScalarAttributeTypeS, "orderKey", types.ScalarAttributeTypeS)

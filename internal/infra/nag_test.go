@@ -40,7 +40,7 @@ func TestCfnLint(t *testing.T) {
 	synth(t)
 	lint, err := exec.LookPath("cfn-lint")
 	if err != nil {
-		t.Skip("cfn-lint not on PATH (pip install cfn-lint): template lint skipped")
+		t.Skip("cfn-lint not found on PATH (pip install cfn-lint): template lint skipped")
 	}
 	path := filepath.Join(synthesized.dir, *synthesized.dev.TemplateFile())
 	if _, err := os.Stat(path); err != nil {
