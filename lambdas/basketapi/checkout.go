@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -48,6 +50,14 @@ type checkoutResponse struct {
 // execution exists, so nothing accepted can be stranded by a failure
 // between two writes here. The checks below only give fast, synchronous
 // answers for the common mistakes; the workflow re-checks everything.
+//
+// With an Idempotency-Key the execution is named after the key, and the
+// key is bound to the first request made with it for as long as Step
+// Functions keeps the execution (90 days): the same request again gets the
+// first answer, however that checkout has ended since; another request
+// with the key gets 409 idempotency_key_reused (see sameCheckout). A retry
+// is validated like any request first, so one whose card has expired
+// since gets that 400.
 func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 	var req checkoutRequest
 	if err := httpapi.Decode(w, r, &req); err != nil {
@@ -75,14 +85,29 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 	}
 	customer := basket.Customer{FirstName: req.FirstName, LastName: req.LastName, Email: req.Email,
 		Address: req.Address, PaymentMethod: req.PaymentMethod, CardLast4: token.Last4}
+	want := checkout.Input{CheckoutID: checkoutID, UserName: req.UserName, Customer: customer, Payment: token}
+	if key != "" {
+		// Look for the key's checkout before judging the basket: once it
+		// has run, the basket is empty or held by a later checkout, and a
+		// retry must still get the first answer, not basket_empty or
+		// checkout_in_progress.
+		prior, err := a.prior(r.Context(), checkoutID)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		if prior != nil {
+			a.answerRetry(w, r, want, prior)
+			return
+		}
+	}
 	// Decide without appending: validates the customer and reports an
-	// empty basket or a checkout already running. A retried request
-	// whose checkout already started decides nothing and passes.
+	// empty basket or a checkout already running.
 	if _, err := b.StartCheckout(checkoutID, customer); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	input, err := json.Marshal(checkout.Input{CheckoutID: checkoutID, UserName: req.UserName, Customer: customer, Payment: token})
+	input, err := json.Marshal(want)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -93,23 +118,103 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 		Input:           aws.String(string(input)),
 	})
 	var exists *sfntypes.ExecutionAlreadyExists
-	if errors.As(err, &exists) {
-		// Step Functions answers a repeated name with the same input with
-		// the same execution; a different input under the same key is a
-		// client error.
-		httpapi.WriteError(w, r, httpapi.Errorf(http.StatusConflict, "idempotency_key_reused", IdempotencyHeader,
-			"%s was already used for a different checkout request", IdempotencyHeader))
+	if errors.As(err, &exists) && key != "" {
+		// A concurrent request with the key started the execution since
+		// the look-up above. Step Functions answers a repeated name with
+		// the same execution only while that execution runs with the same
+		// input; once it has closed, or for another input, it answers
+		// ExecutionAlreadyExists, so decide from the execution itself.
+		// (Without a key the name is a fresh ULID: a clash is a bug, and
+		// falls through to a 500.)
+		prior, perr := a.prior(r.Context(), checkoutID)
+		if perr == nil && prior == nil {
+			perr = fmt.Errorf("checkout %s: StartExecution: %w, yet DescribeExecution finds none", checkoutID, err)
+		}
+		if perr != nil {
+			httpapi.WriteError(w, r, perr)
+			return
+		}
+		a.answerRetry(w, r, want, prior)
 		return
 	}
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	a.accepted(w, r, checkoutID, aws.ToString(out.ExecutionArn))
+}
+
+// accepted writes the 202 a started checkout gets, and its retries too.
+func (a *API) accepted(w http.ResponseWriter, r *http.Request, checkoutID, executionARN string) {
 	httpapi.WriteJSON(w, http.StatusAccepted, checkoutResponse{
 		CheckoutID:   checkoutID,
-		ExecutionARN: aws.ToString(out.ExecutionArn),
+		ExecutionARN: executionARN,
 		StatusURL:    a.statusURL(r, checkoutID),
 	})
+}
+
+// prior describes the execution of checkout id, or returns nil if there is
+// none. It needs states:DescribeExecution on the checkout machine's
+// executions, which config.BasketAPI's access to the machine grants.
+func (a *API) prior(ctx context.Context, id string) (*sfn.DescribeExecutionOutput, error) {
+	out, err := a.Workflows.DescribeExecution(ctx, &sfn.DescribeExecutionInput{
+		ExecutionArn: aws.String(checkout.ExecutionARN(a.StateMachineARN, id)),
+	})
+	var missing *sfntypes.ExecutionDoesNotExist
+	if errors.As(err, &missing) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checkout %s: describe execution: %w", id, err)
+	}
+	return out, nil
+}
+
+// answerRetry answers a keyed request whose key already named the
+// execution prior: the first request's 202 if it is the same request,
+// whatever the execution's status, else 409.
+func (a *API) answerRetry(w http.ResponseWriter, r *http.Request, want checkout.Input, prior *sfn.DescribeExecutionOutput) {
+	if !sameCheckout(aws.ToString(prior.Input), want) {
+		httpapi.WriteError(w, r, httpapi.Errorf(http.StatusConflict, "idempotency_key_reused", IdempotencyHeader,
+			"%s was already used for a different checkout request", IdempotencyHeader))
+		return
+	}
+	a.accepted(w, r, want.CheckoutID, aws.ToString(prior.ExecutionArn))
+}
+
+// sameCheckout reports whether the execution input stored (JSON) is the
+// one the request that built want would start: then the request is a
+// retry of the one that started it.
+//
+// "Same request" means the same checkout, compared field by field on the
+// decoded input rather than on bytes or on a digest of the body:
+//   - nothing in the input is fresh per request: a keyed checkout id is
+//     derived from the user and the key, and the payment token is a keyed
+//     hash of the card number (payment.Tokenize), so a retry rebuilds
+//     exactly the input the first request stored, and another card, even
+//     one with the same last four digits, gives another token;
+//   - every field the checkout acts on is compared: user, customer
+//     (name, email, address, payment method, card's last four), token;
+//   - the card's expiry, CVC and holder name are validated and then
+//     dropped, so they cannot be compared and do not need to be: two
+//     requests differing only there start identical checkouts, and the
+//     first one's answer is the one the second would have got;
+//   - a digest of the raw body would refuse a retry whose JSON a client
+//     library re-encoded (key order, spacing), and would put a value
+//     derived from the card number and CVC in the execution's history,
+//     which the input is designed never to carry.
+//
+// If payment tokens ever become random per request (a real vault), the
+// comparison must use a card fingerprint instead of Payment.ID.
+func sameCheckout(stored string, want checkout.Input) bool {
+	var got checkout.Input
+	if err := json.Unmarshal([]byte(stored), &got); err != nil {
+		return false
+	}
+	// == rather than reflect.DeepEqual: a field that is not comparable
+	// (a slice, a map) added to the input must be a compile error here,
+	// so that someone decides how it is compared.
+	return got == want
 }
 
 // keyedCheckoutID derives the checkout id from the customer and their
@@ -150,16 +255,13 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	out, err := a.Workflows.DescribeExecution(r.Context(), &sfn.DescribeExecutionInput{
-		ExecutionArn: aws.String(checkout.ExecutionARN(a.StateMachineARN, id)),
-	})
-	var missing *sfntypes.ExecutionDoesNotExist
-	if errors.As(err, &missing) {
-		httpapi.WriteError(w, r, httpapi.Errorf(http.StatusNotFound, "checkout_not_found", "", "checkout %s does not exist", id))
-		return
-	}
+	out, err := a.prior(r.Context(), id)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
+		return
+	}
+	if out == nil {
+		httpapi.WriteError(w, r, httpapi.Errorf(http.StatusNotFound, "checkout_not_found", "", "checkout %s does not exist", id))
 		return
 	}
 	var in checkout.Input

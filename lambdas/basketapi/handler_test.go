@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -19,80 +20,55 @@ import (
 	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/checkout"
+	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/payment"
 	"github.com/shopstream/shopstream/internal/registry"
+	"github.com/shopstream/shopstream/internal/testutil/localsfn"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
-const smARN = "arn:aws:states:us-east-1:000000000000:stateMachine:Checkout"
-
-// fakeWorkflows stands in for Step Functions at the edge of these unit
-// tests, with its documented StartExecution semantics: a name is unique,
-// and repeating it with the same input returns the same execution. The
-// real service is exercised by the e2e tests.
-type fakeWorkflows struct {
-	mu     sync.Mutex
-	inputs map[string]string
-	status map[string]sfntypes.ExecutionStatus
-	starts int
-}
-
-func (f *fakeWorkflows) StartExecution(_ context.Context, in *sfn.StartExecutionInput, _ ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	name, input := aws.ToString(in.Name), aws.ToString(in.Input)
-	if prev, ok := f.inputs[name]; ok && prev != input {
-		return nil, &sfntypes.ExecutionAlreadyExists{Message: aws.String("Execution Already Exists")}
-	}
-	f.inputs[name] = input
-	if _, ok := f.status[name]; !ok {
-		f.status[name] = sfntypes.ExecutionStatusRunning
-	}
-	f.starts++
-	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(checkout.ExecutionARN(aws.ToString(in.StateMachineArn), name))}, nil
-}
-
-func (f *fakeWorkflows) DescribeExecution(_ context.Context, in *sfn.DescribeExecutionInput, _ ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	arn := aws.ToString(in.ExecutionArn)
-	name := arn[strings.LastIndex(arn, ":")+1:]
-	input, ok := f.inputs[name]
-	if !ok {
-		return nil, &sfntypes.ExecutionDoesNotExist{Message: aws.String("Execution Does Not Exist")}
-	}
-	out := &sfn.DescribeExecutionOutput{ExecutionArn: in.ExecutionArn, Input: aws.String(input), Status: f.status[name]}
-	if f.status[name] == sfntypes.ExecutionStatusFailed {
-		out.Error, out.Cause = aws.String("CheckoutInProgressError"), aws.String(`{"errorMessage":"basket busy"}`)
-	}
-	return out, nil
-}
-
+// fixture is the basket API over a memory event store and a real Step
+// Functions endpoint (the emulator's, in-process) with a Hold machine for
+// the checkout workflow: every checkout execution stays RUNNING until the
+// test lets it succeed or fail. No hand-written fake stands in for Step
+// Functions, so the handler meets its real rules for execution names.
 type fixture struct {
 	h     http.Handler
 	api   *API
 	store *memory.Store
-	wf    *fakeWorkflows
+	sfn   *localsfn.SFN
+	wf    *localsfn.Hold
 }
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 func newFixture(t *testing.T) *fixture {
 	store := memory.New()
-	wf := &fakeWorkflows{inputs: map[string]string{}, status: map[string]sfntypes.ExecutionStatus{}}
+	s := localsfn.Start(t)
+	wf := s.Hold(t, "Checkout")
 	api := &API{
 		Commands:        command.Runner{Store: store, Registry: registry.Default(), Factory: eventstore.NewFactory(func() time.Time { return now }, nil)},
-		Workflows:       wf,
-		StateMachineARN: smARN,
+		Workflows:       s.Client,
+		StateMachineARN: wf.ARN,
 		Stage:           "dev",
 		Now:             func() time.Time { return now },
 	}
-	f := &fixture{h: api.Routes(), api: api, store: store, wf: wf}
+	f := &fixture{h: api.Routes(), api: api, store: store, sfn: s, wf: wf}
 	f.product(t, "mug", 1250, 10)
 	f.product(t, "tea", 400, 10)
 	return f
+}
+
+// input returns the input the checkout's execution was started with.
+func (f *fixture) input(t *testing.T, checkoutID string) string {
+	t.Helper()
+	out, err := f.sfn.Client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(f.wf.ExecutionARN(checkoutID))})
+	if err != nil {
+		t.Fatalf("describe checkout %s: %v", checkoutID, err)
+	}
+	return aws.ToString(out.Input)
 }
 
 func (f *fixture) product(t *testing.T, id string, price, stock int64) {
@@ -102,6 +78,16 @@ func (f *fixture) product(t *testing.T, id string, price, stock int64) {
 
 func (f *fixture) do(t *testing.T, method, path, body string, header ...string) (int, map[string]any) {
 	t.Helper()
+	code, out, err := f.send(method, path, body, header...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, out
+}
+
+// send serves one request; it is safe to call from several goroutines.
+// header lists names and values; "Host" sets the request's host.
+func (f *fixture) send(method, path, body string, header ...string) (int, map[string]any, error) {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	for i := 0; i+1 < len(header); i += 2 {
 		if header[i] == "Host" {
@@ -115,10 +101,10 @@ func (f *fixture) do(t *testing.T, method, path, body string, header ...string) 
 	var out map[string]any
 	if w.Body.Len() > 0 {
 		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %s: body %q: %v", method, path, w.Body.String(), err)
+			return 0, nil, fmt.Errorf("%s %s: body %q: %v", method, path, w.Body.String(), err)
 		}
 	}
-	return w.Code, out
+	return w.Code, out, nil
 }
 
 func (f *fixture) events(t *testing.T) int {
@@ -206,8 +192,8 @@ func TestBasketBadInputChangesNothing(t *testing.T) {
 			if n := f.events(t); n != before {
 				t.Fatalf("bad input wrote %d events", n-before)
 			}
-			if f.wf.starts != 0 {
-				t.Fatal("bad input started a checkout")
+			if started := f.sfn.Executions(t, f.wf.ARN); len(started) != 0 {
+				t.Fatalf("bad input started checkouts %v", started)
 			}
 		})
 	}
@@ -227,10 +213,10 @@ func TestCheckoutStartsWorkflowWithoutCardData(t *testing.T) {
 		t.Fatalf("checkout: %d %v", code, body)
 	}
 	id := body["checkoutId"].(string)
-	if body["executionArn"] != checkout.ExecutionARN(smARN, id) || body["statusUrl"] != "https://api.example.com/dev/checkout/"+id {
+	if body["executionArn"] != checkout.ExecutionARN(f.wf.ARN, id) || body["statusUrl"] != "https://api.example.com/dev/checkout/"+id {
 		t.Fatalf("response %v", body)
 	}
-	input := f.wf.inputs[id]
+	input := f.input(t, id)
 	for _, secret := range []string{payment.CardApproved, `"123"`, "cvc"} {
 		if strings.Contains(input, secret) {
 			t.Fatalf("execution input carries card data %q: %s", secret, input)
@@ -284,7 +270,7 @@ func TestCheckoutStatus(t *testing.T) {
 	shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) {
 		return b.FailCheckout(id, basket.Reason{Code: "payment_declined", Message: "card_declined"})
 	})
-	f.wf.status[id] = sfntypes.ExecutionStatusFailed
+	f.wf.Fail(t, id, errnames.PaymentDeclined, "card_declined")
 	code, body := f.do(t, "GET", "/checkout/"+id, "")
 	reason, _ := body["reason"].(map[string]any)
 	if code != 200 || body["status"] != "FAILED" || reason["code"] != "payment_declined" {
@@ -295,9 +281,201 @@ func TestCheckoutStatus(t *testing.T) {
 	// execution's error.
 	_, body = f.do(t, "POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved))
 	other := body["checkoutId"].(string)
-	f.wf.status[other] = sfntypes.ExecutionStatusFailed
+	f.wf.Fail(t, other, errnames.CheckoutInProgress, "basket busy")
 	code, body = f.do(t, "GET", "/checkout/"+other, "")
 	if reason, _ := body["reason"].(map[string]any); code != 200 || body["status"] != "FAILED" || reason["code"] != "checkout_in_progress" {
 		t.Fatalf("failed unrecorded: %d %v", code, body)
+	}
+}
+
+// otherCardSameLast4 is a valid card number that is not payment.CardApproved
+// but ends in the same four digits.
+const otherCardSameLast4 = "4000000000024242"
+
+// TestCheckoutRetryGetsTheFirstAnswer: a request repeated with its
+// Idempotency-Key gets the first request's 202 whatever became of the
+// checkout since (Step Functions itself refuses a closed execution's name
+// even with the same input), and the key used for another request is
+// refused, also whatever became of the checkout.
+func TestCheckoutRetryGetsTheFirstAnswer(t *testing.T) {
+	ada := basket.Customer{FirstName: "Ann", LastName: "Lee", Email: "ann@example.com", Address: "1 Main St", PaymentMethod: "card", CardLast4: "4242"}
+	// Each leaves the first checkout (id) as the workflow would have, with
+	// the basket's events to match.
+	outcomes := []struct {
+		name string
+		then func(t *testing.T, f *fixture, id string)
+	}{
+		{"running", func(t *testing.T, f *fixture, id string) {
+			shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout(id, ada) })
+		}},
+		{"succeeded, basket now empty", func(t *testing.T, f *fixture, id string) {
+			shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout(id, ada) })
+			shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) {
+				return b.CompleteCheckout(basket.Completion{CheckoutID: id, OrderID: domain.OrderIDFor(id), Total: 2500, Currency: "EUR",
+					Lines: []domain.PricedLine{{ProductID: "mug", Name: "MUG", UnitPrice: 1250, Currency: "EUR", Quantity: 2, LineTotal: 2500}}})
+			})
+			if out := f.wf.Succeed(t, id); out.Status != sfntypes.ExecutionStatusSucceeded {
+				t.Fatalf("execution %s", out.Status)
+			}
+		}},
+		{"failed, recorded", func(t *testing.T, f *fixture, id string) {
+			shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout(id, ada) })
+			shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) {
+				return b.FailCheckout(id, basket.Reason{Code: "payment_declined", Message: "card_declined"})
+			})
+			f.wf.Fail(t, id, errnames.PaymentDeclined, "card_declined")
+		}},
+		{"failed, another checkout holds the basket", func(t *testing.T, f *fixture, id string) {
+			shoptest.RunBasket(t, f.api.Commands, "ann", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("other", ada) })
+			f.wf.Fail(t, id, errnames.CheckoutInProgress, "checkout other holds the basket")
+		}},
+	}
+	first := checkoutBody("ann", payment.CardApproved)
+	retries := []struct {
+		name string
+		body string
+		want int // 202: the first answer; 409: idempotency_key_reused
+	}{
+		{"same request", first, 202},
+		{"same request, re-encoded", `{ "cardInfo": {"cvc":"123", "expiry":"12/30", "number":"4242424242424242"},
+			"paymentMethod":"card", "address":"1 Main St", "email":"ann@example.com", "lastName":"Lee", "firstName":"Ann", "userName":"ann" }`, 202},
+		// Expiry and CVC never reach the checkout (see sameCheckout).
+		{"same card, other cvc and expiry", strings.NewReplacer(`"cvc":"123"`, `"cvc":"999"`, `"12/30"`, `"11/29"`).Replace(first), 202},
+		{"other card", checkoutBody("ann", "5555555555554444"), 409},
+		{"other card, same last four", checkoutBody("ann", otherCardSameLast4), 409},
+		{"other address", strings.Replace(first, "1 Main St", "2 Main St", 1), 409},
+	}
+	for _, o := range outcomes {
+		for _, rt := range retries {
+			t.Run(o.name+"/"+rt.name, func(t *testing.T) {
+				f := newFixture(t)
+				f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":2}]}`)
+				code, want := f.do(t, "POST", "/basket/checkout", first, "Idempotency-Key", "k1", "Host", "api.example.com")
+				if code != 202 {
+					t.Fatalf("first: %d %v", code, want)
+				}
+				o.then(t, f, want["checkoutId"].(string))
+
+				code, got := f.do(t, "POST", "/basket/checkout", rt.body, "Idempotency-Key", "k1", "Host", "api.example.com")
+				switch c, _ := errOf(got); {
+				case rt.want == 202 && (code != 202 || !reflect.DeepEqual(got, want)):
+					t.Fatalf("retry: %d %v, want 202 %v", code, got, want)
+				case rt.want == 409 && (code != 409 || c != "idempotency_key_reused"):
+					t.Fatalf("retry: %d %v, want 409 idempotency_key_reused", code, got)
+				}
+				if started := f.sfn.Executions(t, f.wf.ARN); len(started) != 1 {
+					t.Fatalf("executions %v, want the first only", started)
+				}
+			})
+		}
+	}
+}
+
+// racer is the real Step Functions client with a concurrent duplicate
+// request slipped in between the handler's look-up of its key's checkout
+// and its StartExecution: the interleaving 10 concurrent requests may or
+// may not hit, made certain. It changes no answer of the service.
+type racer struct {
+	*sfn.Client
+	duplicate func(ctx context.Context, in *sfn.StartExecutionInput) error
+}
+
+func (r *racer) StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error) {
+	if d := r.duplicate; d != nil {
+		r.duplicate = nil
+		if err := d(ctx, in); err != nil {
+			return nil, fmt.Errorf("the duplicate request: %w", err)
+		}
+	}
+	return r.Client.StartExecution(ctx, in, opts...)
+}
+
+func TestCheckoutRetryRacingTheFirst(t *testing.T) {
+	tests := []struct {
+		name string
+		// input is the duplicate's execution input, from the handler's.
+		input func(string) string
+		// closed lets the duplicate's execution succeed before the
+		// handler's StartExecution.
+		closed bool
+		// keyless sends no Idempotency-Key: the name is a fresh ULID, so
+		// a clash is a bug and a 500, never a 409 about a key.
+		keyless bool
+		want    int
+	}{
+		// Step Functions answers the handler's start with the running
+		// execution (StartExecution is idempotent while it runs).
+		{"same request, still running", func(in string) string { return in }, false, false, 202},
+		// Step Functions answers ExecutionAlreadyExists; the handler
+		// finds the same input in the execution.
+		{"same request, already closed", func(in string) string { return in }, true, false, 202},
+		{"other request, still running", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, false, false, 409},
+		{"other request, already closed", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, true, false, 409},
+		{"no key, name taken", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, false, true, 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.api.Workflows = &racer{Client: f.sfn.Client, duplicate: func(ctx context.Context, in *sfn.StartExecutionInput) error {
+				dup := *in
+				dup.Input = aws.String(tt.input(aws.ToString(in.Input)))
+				if _, err := f.sfn.Client.StartExecution(ctx, &dup); err != nil {
+					return err
+				}
+				if tt.closed {
+					f.wf.Succeed(t, aws.ToString(in.Name))
+				}
+				return nil
+			}}
+			f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":2}]}`)
+			header := []string{"Idempotency-Key", "k1"}
+			if tt.keyless {
+				header = nil
+			}
+			code, got := f.do(t, "POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved), header...)
+			id := keyedCheckoutID("ann", "k1")
+			switch c, _ := errOf(got); {
+			case tt.want == 500 && (code != 500 || c != "internal"):
+				t.Fatalf("%d %v, want 500 internal", code, got)
+			case tt.want == 202 && (code != 202 || got["checkoutId"] != id || got["executionArn"] != f.wf.ExecutionARN(id)):
+				t.Fatalf("%d %v, want 202 for checkout %s", code, got, id)
+			case tt.want == 409 && (code != 409 || c != "idempotency_key_reused"):
+				t.Fatalf("%d %v, want 409 idempotency_key_reused", code, got)
+			}
+			if started := f.sfn.Executions(t, f.wf.ARN); len(started) != 1 {
+				t.Fatalf("executions %v, want one", started)
+			}
+		})
+	}
+}
+
+func TestConcurrentIdenticalCheckoutsAreOne(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":2}]}`)
+	const n = 10
+	type answer struct {
+		code int
+		body map[string]any
+		err  error
+	}
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, body, err := f.send("POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved), "Idempotency-Key", "k1")
+			answers[i] = answer{code, body, err}
+		}()
+	}
+	wg.Wait()
+	id := keyedCheckoutID("ann", "k1")
+	for i, a := range answers {
+		if a.err != nil || a.code != 202 || a.body["checkoutId"] != id || a.body["executionArn"] != f.wf.ExecutionARN(id) {
+			t.Errorf("request %d: %d %v (%v), want 202 for checkout %s", i, a.code, a.body, a.err, id)
+		}
+	}
+	if started := f.sfn.Executions(t, f.wf.ARN); !reflect.DeepEqual(started, []string{id}) {
+		t.Fatalf("executions %v, want just %s", started, id)
 	}
 }
