@@ -14,12 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/shopstream/shopstream/eventstore"
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/publish"
 	"github.com/shopstream/shopstream/internal/registry"
+	"github.com/shopstream/shopstream/internal/testutil/localbus"
 )
 
 var t0 = time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
@@ -79,7 +81,15 @@ func inserts(t testing.TB, evs []eventstore.Event) events.DynamoDBEvent {
 }
 
 // fakeBus is EventBridge at the edge of the unit test: it records every
-// call and rejects the entries reject picks.
+// call and rejects the entries reject picks (as EventBridge does under
+// throttling: the call succeeds, the entry's result carries an ErrorCode),
+// which neither EventBridge nor the emulator can be made to do on demand.
+// Otherwise it follows PutEvents' rules as the emulator (localbus_test.go)
+// and AWS apply them: a request of 1 to 10 entries totalling at most
+// 256 KiB, or the whole call fails with ValidationException; an entry
+// without Source, DetailType or Detail, or whose Detail is not a JSON
+// object, fails alone; results come in the order of the entries, and only
+// accepted entries reach the bus.
 type fakeBus struct {
 	calls  [][]types.PutEventsRequestEntry
 	reject func(call int, e types.PutEventsRequestEntry) bool
@@ -87,11 +97,42 @@ type fakeBus struct {
 	put    []types.PutEventsRequestEntry
 }
 
+// EventBridge's PutEvents limits, kept apart from publish's constants so
+// that the fake checks the publisher rather than agreeing with it.
+const (
+	putEventsMaxEntries = 10
+	putEventsMaxBytes   = 256 * 1024
+)
+
+// entryBytes counts an entry as EventBridge documents it: the UTF-8 bytes
+// of Source, DetailType, Detail and each resource, and 14 for a Time.
+func entryBytes(e types.PutEventsRequestEntry) int {
+	n := len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+	for _, r := range e.Resources {
+		n += len(r)
+	}
+	if e.Time != nil {
+		n += 14
+	}
+	return n
+}
+
+func validationError(format string, args ...any) error {
+	return &smithy.GenericAPIError{Code: "ValidationException", Message: fmt.Sprintf(format, args...), Fault: smithy.FaultClient}
+}
+
 func (b *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
 	call := len(b.calls)
 	b.calls = append(b.calls, in.Entries)
-	if len(in.Entries) > publish.MaxBatchEntries {
-		return nil, errors.New("ValidationException: too many entries")
+	if n := len(in.Entries); n < 1 || n > putEventsMaxEntries {
+		return nil, validationError("Value at 'entries' failed to satisfy constraint: Member must have length between 1 and %d (it has %d)", putEventsMaxEntries, n)
+	}
+	size := 0
+	for _, e := range in.Entries {
+		size += entryBytes(e)
+	}
+	if size > putEventsMaxBytes {
+		return nil, validationError("Total size of the entries in the request is over the limit (%d bytes).", size)
 	}
 	if b.fail != nil {
 		if err := b.fail(call); err != nil {
@@ -99,14 +140,23 @@ func (b *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _
 		}
 	}
 	out := &eventbridge.PutEventsOutput{}
+	failed := func(code, msg string) {
+		out.FailedEntryCount++
+		out.Entries = append(out.Entries, types.PutEventsResultEntry{ErrorCode: aws.String(code), ErrorMessage: aws.String(msg)})
+	}
 	for _, e := range in.Entries {
-		if b.reject != nil && b.reject(call, e) {
-			out.FailedEntryCount++
-			out.Entries = append(out.Entries, types.PutEventsResultEntry{ErrorCode: aws.String("ThrottlingException"), ErrorMessage: aws.String("slow down")})
-			continue
+		var detail map[string]json.RawMessage
+		switch {
+		case aws.ToString(e.Source) == "" || aws.ToString(e.DetailType) == "" || aws.ToString(e.Detail) == "":
+			failed("InvalidArgument", "Source, DetailType and Detail are required arguments.")
+		case json.Unmarshal([]byte(aws.ToString(e.Detail)), &detail) != nil || detail == nil:
+			failed("MalformedDetail", "Detail is malformed.")
+		case b.reject != nil && b.reject(call, e):
+			failed("ThrottlingException", "Rate exceeded")
+		default:
+			b.put = append(b.put, e)
+			out.Entries = append(out.Entries, types.PutEventsResultEntry{EventId: aws.String(fmt.Sprint(len(b.put)))})
 		}
-		b.put = append(b.put, e)
-		out.Entries = append(out.Entries, types.PutEventsResultEntry{EventId: aws.String(fmt.Sprint(len(b.put)))})
 	}
 	return out, nil
 }
@@ -325,5 +375,64 @@ func TestOversizedEventIsReportedNotDropped(t *testing.T) {
 	}
 	if len(bus.put) != 1 {
 		t.Fatalf("%d entries put, want the one that fits", len(bus.put))
+	}
+}
+
+// TestFakeBusAgreesWithEventBridge sends the same PutEvents requests to
+// fakeBus and to the emulator's EventBridge: the fake must fail the same
+// calls and the same entries, with the same codes.
+func TestFakeBusAgreesWithEventBridge(t *testing.T) {
+	ctx := context.Background()
+	real := localbus.Start(t)
+	if err := real.Create(ctx, "shopstream-bus"); err != nil {
+		t.Fatal(err)
+	}
+	entry := func(detail string) types.PutEventsRequestEntry {
+		return types.PutEventsRequestEntry{EventBusName: aws.String("shopstream-bus"), Source: aws.String("shopstream.catalog"),
+			DetailType: aws.String("ProductCreated"), Detail: aws.String(detail), Time: aws.Time(t0)}
+	}
+	n := func(k int, detail string) []types.PutEventsRequestEntry {
+		out := make([]types.PutEventsRequestEntry, k)
+		for i := range out {
+			out[i] = entry(detail)
+		}
+		return out
+	}
+	big := `{"pad":"` + strings.Repeat("x", 100*1024) + `"}`
+	noSource := entry(`{}`)
+	noSource.Source = nil
+	tests := []struct {
+		name    string
+		entries []types.PutEventsRequestEntry
+	}{
+		{"ten", n(10, `{"a":1}`)},
+		{"eleven", n(11, `{"a":1}`)},
+		{"none", []types.PutEventsRequestEntry{}},
+		{"two of 100 KiB", n(2, big)},
+		{"three of 100 KiB", n(3, big)},
+		{"bad entries fail alone", []types.PutEventsRequestEntry{entry(`{"a":1}`), noSource, entry(`[1]`), entry(`{nope`), entry(`{"b":2}`)}},
+	}
+	outcome := func(out *eventbridge.PutEventsOutput, err error) string {
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			return "call failed: " + ae.ErrorCode()
+		}
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		var codes []string
+		for _, e := range out.Entries {
+			codes = append(codes, aws.ToString(e.ErrorCode))
+		}
+		return fmt.Sprintf("%d failed %q", out.FailedEntryCount, codes)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := outcome(real.Client.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: tt.entries}))
+			got := outcome((&fakeBus{}).PutEvents(ctx, &eventbridge.PutEventsInput{Entries: tt.entries}))
+			if got != want {
+				t.Fatalf("fake: %s\nEventBridge: %s", got, want)
+			}
+		})
 	}
 }
