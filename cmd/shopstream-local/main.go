@@ -58,6 +58,7 @@ func run(args []string) error {
 	envFile := fs.String("env-file", "", "write the endpoint, credentials and stack outputs as KEY=VALUE lines here\n(default: <data>/stack.env; none with --in-memory)")
 	sampleCatalog := fs.Bool("sample-catalog", false, "create a small sample catalog through the API once the stack is up")
 	fs.Var(params, "param", "template parameter override `Name=Value` (repeatable)")
+	buildTags := fs.String("build-tags", "", "comma-separated go build tags for every function binary (tests/e2e uses\nfaultinject for its test-only faults; the default builds what ships)")
 	fs.Var(fnEnv, "function-env", "extra environment variable for a function, `function:KEY=VALUE`; the function is named by\nits Go package (ordering), logical id or FunctionName (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -78,6 +79,11 @@ func run(args []string) error {
 	}
 	if *sampleCatalog {
 		cfg.Ready = loadSample
+	}
+	for _, tag := range strings.Split(*buildTags, ",") {
+		if tag = strings.TrimSpace(tag); tag != "" {
+			cfg.BuildTags = append(cfg.BuildTags, tag)
+		}
 	}
 	cfg.Parameters = params
 	cfg.FunctionEnv = fnEnv

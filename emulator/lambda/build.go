@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -18,18 +20,54 @@ import (
 // builder compiles function packages for the host. A binary is cached under
 // cacheDir/<hash>/bootstrap where the hash covers every source file of the
 // package and of its dependencies inside the main module, plus go.mod and
-// go.sum, so a restart with unchanged sources reuses it and any edit that
-// could change the program rebuilds it.
+// go.sum and the build tags, so a restart with unchanged sources reuses it
+// and any edit that could change the program rebuilds it.
 type builder struct {
 	moduleRoot string
 	cacheDir   string
+	// tags is the sorted, de-duplicated -tags list ("" for none). It is
+	// part of the hash as well as of the file list: two tag sets that
+	// happen to select the same files must still not share a binary.
+	tags string
+	// tagsErr is why the configured tags are unusable; every build
+	// returns it.
+	tagsErr error
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex // per package: one build at a time
 }
 
-func newBuilder(moduleRoot, cacheDir string) *builder {
-	return &builder{moduleRoot: moduleRoot, cacheDir: cacheDir, locks: map[string]*sync.Mutex{}}
+func newBuilder(moduleRoot, cacheDir string, tags []string) *builder {
+	tags = slices.Clone(tags)
+	slices.Sort(tags)
+	tags = slices.Compact(tags)
+	return &builder{
+		moduleRoot: moduleRoot, cacheDir: cacheDir,
+		tags: strings.Join(tags, ","), tagsErr: checkBuildTags(tags),
+		locks: map[string]*sync.Mutex{},
+	}
+}
+
+// tagRE is what go build accepts as one build tag; checking it here turns a
+// comma or a space inside a tag into a clear error, not a different tag set.
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+
+// checkBuildTags reports the first tag go build would not take as one tag.
+func checkBuildTags(tags []string) error {
+	for _, t := range tags {
+		if !tagRE.MatchString(t) {
+			return fmt.Errorf("build tag %q: want letters, digits, '_' and '.' only", t)
+		}
+	}
+	return nil
+}
+
+// tagArgs is the -tags flag for go build and go list, or nothing.
+func (b *builder) tagArgs() []string {
+	if b.tags == "" {
+		return nil
+	}
+	return []string{"-tags", b.tags}
 }
 
 // build returns the path of the host binary for pkg (a path relative to the
@@ -37,6 +75,9 @@ func newBuilder(moduleRoot, cacheDir string) *builder {
 func (b *builder) build(ctx context.Context, pkg string) (string, error) {
 	if err := checkPackagePath(pkg); err != nil {
 		return "", err
+	}
+	if b.tagsErr != nil {
+		return "", fmt.Errorf("build %s: %w", pkg, b.tagsErr)
 	}
 	b.mu.Lock()
 	l, ok := b.locks[pkg]
@@ -63,7 +104,8 @@ func (b *builder) build(ctx context.Context, pkg string) (string, error) {
 	// Build to a temporary name and rename, so a concurrent runtime or an
 	// interrupted build never sees a half-written binary.
 	tmp := bin + ".tmp" + fmt.Sprint(os.Getpid())
-	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-trimpath", "-o", tmp, pkg)
+	args := append([]string{"build", "-buildvcs=false", "-trimpath"}, b.tagArgs()...)
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", tmp, pkg)...)
 	cmd.Dir = b.moduleRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -81,7 +123,8 @@ func (b *builder) build(ctx context.Context, pkg string) (string, error) {
 // and the toolchain version, which are hashed too.
 func (b *builder) sourceHash(ctx context.Context, pkg string) (string, error) {
 	const format = `{{if .Module}}{{if .Module.Main}}{{.Dir}}{{"\t"}}{{join .GoFiles "\t"}}{{"\t"}}{{join .CgoFiles "\t"}}{{"\t"}}{{join .EmbedFiles "\t"}}{{"\n"}}{{end}}{{end}}`
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f", format, pkg)
+	args := append([]string{"list", "-deps"}, b.tagArgs()...)
+	cmd := exec.CommandContext(ctx, "go", append(args, "-f", format, pkg)...)
 	cmd.Dir = b.moduleRoot
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -90,7 +133,7 @@ func (b *builder) sourceHash(ctx context.Context, pkg string) (string, error) {
 		return "", fmt.Errorf("build %s: go list: %w: %s", pkg, err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s %s/%s %s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, pkg)
+	fmt.Fprintf(h, "%s %s/%s %s tags=%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, pkg, b.tags)
 	hashFile := func(path string) error {
 		f, err := os.Open(path)
 		if err != nil {

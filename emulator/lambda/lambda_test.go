@@ -480,19 +480,60 @@ func TestInvokeWithAWSCLI(t *testing.T) {
 
 func TestBuildIsCached(t *testing.T) {
 	root := localtest.ModuleRoot(t)
-	b := newBuilder(root, cacheDir)
+	b := newBuilder(root, cacheDir, nil)
 	first, err := b.build(context.Background(), testPkg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st1, _ := os.Stat(first)
-	second, err := newBuilder(root, cacheDir).build(context.Background(), testPkg)
+	second, err := newBuilder(root, cacheDir, nil).build(context.Background(), testPkg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st2, _ := os.Stat(second)
 	if first != second || !st1.ModTime().Equal(st2.ModTime()) {
 		t.Errorf("unchanged sources rebuilt: %s (%v) then %s (%v)", first, st1.ModTime(), second, st2.ModTime())
+	}
+}
+
+// Build tags select files (testdata/testfn/tag_on.go) and key the cache:
+// a tagged binary is never handed out for an untagged build or the other
+// way round, while the order and repetition of tags do not matter.
+func TestBuildTags(t *testing.T) {
+	root := localtest.ModuleRoot(t)
+	build := func(tags ...string) string {
+		t.Helper()
+		bin, err := newBuilder(root, cacheDir, tags).build(context.Background(), testPkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bin
+	}
+	untagged, tagged := build(), build("testfn_tagged")
+	if untagged == tagged {
+		t.Fatalf("tagged and untagged builds share the cached binary %s", tagged)
+	}
+	if again := build("testfn_tagged", "other_tag", "testfn_tagged"); again == tagged {
+		t.Errorf("adding a tag reused the binary built without it: %s", again)
+	}
+	if a, b := build("b_tag", "testfn_tagged"), build("testfn_tagged", "b_tag", "b_tag"); a != b {
+		t.Errorf("the same tag set in another order built twice: %s, %s", a, b)
+	}
+	for _, bad := range []string{"a,b", "a b", "", "-x"} {
+		if _, err := newBuilder(root, cacheDir, []string{bad}).build(context.Background(), testPkg); err == nil || !strings.Contains(err.Error(), "build tag") {
+			t.Errorf("tag %q: err = %v, want one naming the bad build tag", bad, err)
+		}
+	}
+
+	for _, tt := range []struct {
+		tags []string
+		want string
+	}{{nil, `"untagged"`}, {[]string{"testfn_tagged"}, `"testfn_tagged"`}} {
+		s, _ := newService(t, Config{BuildTags: tt.tags})
+		addFunction(t, s, "tags-fn", nil)
+		if res := invoke(t, s, "tags-fn", map[string]string{"op": "tags"}); string(res.Payload) != tt.want {
+			t.Errorf("BuildTags %v: function reports %s, want %s", tt.tags, res.Payload, tt.want)
+		}
 	}
 }
 

@@ -47,6 +47,12 @@ type Config struct {
 	StackName string
 	// CacheDir holds built binaries; default <user cache dir>/shopstream/lambda.
 	CacheDir string
+	// BuildTags are passed to go build (and go list) as -tags for every
+	// function, e.g. "faultinject" for the test-only faults the end-to-end
+	// tests switch on. Binaries are cached per tag set, so a tagged build
+	// never stands in for an untagged one. A tag holds only letters,
+	// digits, '_' and '.'; another fails the function's build.
+	BuildTags []string
 	// Endpoint is the local AWS endpoint URL given to functions as
 	// AWS_ENDPOINT_URL (e.g. "http://127.0.0.1:4566").
 	Endpoint string
@@ -122,7 +128,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{
 		cfg:     cfg,
-		builder: newBuilder(cfg.ModuleRoot, cfg.CacheDir),
+		builder: newBuilder(cfg.ModuleRoot, cfg.CacheDir, cfg.BuildTags),
 		out:     &output{w: cfg.Output},
 		fns:     map[string]*function{},
 		stop:    make(chan struct{}),

@@ -49,6 +49,10 @@ type Config struct {
 	// ModuleRoot is the Go module the functions are built from; default:
 	// the nearest directory holding go.mod above the working directory.
 	ModuleRoot string
+	// BuildTags are go build tags for every function binary, e.g.
+	// "faultinject" for the test-only faults tests/e2e switches on
+	// (lambdas/ordering/fault_faultinject.go). Empty: the shipped code.
+	BuildTags []string
 	// Parameters override template parameter defaults.
 	Parameters map[string]string
 	// FunctionEnv adds environment variables to functions, keyed by a
@@ -185,6 +189,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 
 	svc.lambda = lambda.New(lambda.Config{
 		ModuleRoot: rt.cfg.ModuleRoot,
+		BuildTags:  rt.cfg.BuildTags,
 		Endpoint:   rt.awsURL,
 		Output:     rt.cfg.Output,
 		Log:        log,

@@ -1,5 +1,5 @@
 // Command testfn is the lambda package's test function: its payload's "op"
-// picks a behaviour (echo, fail, sleep, crash, exit, env, pid).
+// picks a behaviour (echo, fail, sleep, crash, exit, env, pid, tags).
 package main
 
 import (
@@ -48,6 +48,8 @@ func handle(ctx context.Context, req request) (any, error) {
 			env[k] = v
 		}
 		return env, nil
+	case "tags":
+		return builtWith, nil
 	case "pid":
 		lc, _ := lambdacontext.FromContext(ctx)
 		deadline, _ := ctx.Deadline()
