@@ -2,17 +2,22 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
 
 // TestOrderingCrashAfterAppend runs a stack whose ordering Lambda exits
 // right after appending OrderPlaced on each message's first delivery (a
-// test-only fault, see lambdas/ordering). SQS redelivers the message after
+// test-only fault, compiled in only with the faultinject build tag: see
+// lambdas/ordering/fault_faultinject.go). SQS redelivers the message after
 // its visibility timeout and the retry must find the order already placed.
 func TestOrderingCrashAfterAppend(t *testing.T) {
 	localOnly(t)
-	h, err := startRuntime(runtimeOptions{extraArgs: []string{"--function-env", "ordering:SHOPSTREAM_FAULT=ordering-crash-after-append"}})
+	h, err := startRuntime(runtimeOptions{
+		buildTags: "faultinject",
+		extraArgs: []string{"--function-env", "ordering:SHOPSTREAM_FAULT=ordering-crash-after-append"},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +32,11 @@ func TestOrderingCrashAfterAppend(t *testing.T) {
 		t.Fatalf("checkout: %v", st)
 	}
 	eventually(t, 90*time.Second, "order visible after the crash and redelivery", func() bool { return len(c.orders(user)) == 1 })
+	// The order must have survived a crash, not merely been placed: a
+	// build without the fault would pass everything else here.
+	eventually(t, 10*time.Second, "the injected crash in the runtime's output", func() bool {
+		return strings.Contains(h.logs.String(), "fault injected: exiting after the append")
+	})
 	time.Sleep(time.Second)
 	if orders := c.orders(user); len(orders) != 1 {
 		t.Fatalf("orders: %v", orders)

@@ -83,6 +83,7 @@ func TestMain(m *testing.M) {
 type runtimeOptions struct {
 	dataDir     string   // "" means --in-memory
 	extraArgs   []string // e.g. --function-env
+	buildTags   string   // --build-tags, e.g. faultinject for lambdas/ordering's crash
 	apiAddr     string
 	awsAddr     string
 	timeScale   string
@@ -139,6 +140,9 @@ func startRuntime(o runtimeOptions) (*stackHandle, error) {
 	}
 	args = append(args, "--aws-addr", or(o.awsAddr, "127.0.0.1:0"), "--api-addr", or(o.apiAddr, "127.0.0.1:0"),
 		"--time-scale", or(o.timeScale, "0.01"))
+	if o.buildTags != "" {
+		args = append(args, "--build-tags", o.buildTags)
+	}
 	args = append(args, o.extraArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = moduleRoot()
