@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,6 +63,43 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// waitCaughtUp waits until the mapping's worker on the fake's open shard
+// has checkpointed seq (the last record of the shard) and then read the
+// stream again: it is done with every record and idle, so nothing it was
+// going to deliver is still to come. Tests call it before asserting that
+// nothing more was invoked.
+func waitCaughtUp(t *testing.T, s *Service, f *fakeAWS, logicalID, seq string) {
+	t.Helper()
+	key := uuidFrom(logicalID) + "/" + testShard
+	waitFor(t, "checkpoint "+seq, func() bool { got, _ := s.checkpoints.get(key); return got == seq })
+	// The worker reads only between batches: a read that starts after the
+	// checkpoint is at the tip means the last batch is behind it.
+	reads := f.count(streamsAPI + "GetRecords")
+	waitFor(t, "a read after the last checkpoint", func() bool { return f.count(streamsAPI+"GetRecords") > reads })
+}
+
+// seqOf is the fake's sequence number of the n-th record it made.
+func seqOf(n int) string { return fmt.Sprintf("%021d", n*100) }
+
+// clock is a settable clock: the batching window closes only when the test
+// says so.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
 
 // streamIDs decodes a payload as aws-lambda-go's DynamoDBEvent and returns
@@ -130,14 +168,36 @@ func TestStreamBatchSize(t *testing.T) {
 func TestStreamBatchingWindow(t *testing.T) {
 	f := newFakeAWS()
 	inv := &recorder{}
-	s := newService(t, f, inv, nil)
+	// The window runs on the service's clock, which only the test moves:
+	// a slow machine cannot close it early, and the test need not sleep
+	// through it.
+	c := &clock{now: time.Now()}
+	s, err := New(Config{Caller: f, Invoker: inv, PollInterval: 5 * time.Millisecond, RetryDelay: 5 * time.Millisecond, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeService(t, s) })
 	create(t, s, "Publisher", streamProps(map[string]any{"MaximumBatchingWindowInSeconds": 1.0}))
+	// gathered waits until the worker has read everything put so far: a
+	// read that starts after the put has the records, and the worker
+	// decides whether to invoke before it reads again.
+	gathered := func(what string) {
+		t.Helper()
+		reads := f.count(streamsAPI + "GetRecords")
+		waitFor(t, what, func() bool { return f.count(streamsAPI+"GetRecords") >= reads+2 })
+	}
 	f.putItems("w1", "w2", "w3")
-	time.Sleep(300 * time.Millisecond)
+	gathered("w1-w3 read")
 	if n := len(inv.calls()); n != 0 {
 		t.Fatalf("%d invocations inside the batching window, want 0", n)
 	}
+	c.Advance(900 * time.Millisecond)
 	f.putItems("w4", "w5")
+	gathered("w4-w5 read")
+	if n := len(inv.calls()); n != 0 {
+		t.Fatalf("%d invocations 0.9 s into a 1 s batching window, want 0", n)
+	}
+	c.Advance(100 * time.Millisecond)
 	waitFor(t, "a batch", func() bool { return len(inv.calls()) > 0 })
 	if got := streamIDs(t, inv.calls()[0]); !reflect.DeepEqual(got, []string{"w1", "w2", "w3", "w4", "w5"}) {
 		t.Errorf("first batch %v, want all five records gathered in the window", got)
@@ -178,7 +238,7 @@ func TestStreamReportBatchItemFailures(t *testing.T) {
 			s := newService(t, f, inv, nil)
 			create(t, s, "Publisher", streamProps(map[string]any{"FunctionResponseTypes": []any{"ReportBatchItemFailures"}}))
 			waitFor(t, "the batches", func() bool { return len(inv.calls()) >= len(tt.want) })
-			time.Sleep(50 * time.Millisecond) // nothing more should come
+			waitCaughtUp(t, s, f, "Publisher", seqOf(5))
 			var got [][]string
 			for _, p := range inv.calls() {
 				got = append(got, streamIDs(t, p))
@@ -304,8 +364,7 @@ func TestStreamResumesFromCheckpoint(t *testing.T) {
 	second := &recorder{}
 	s2 := newService(t, f, second, db)
 	create(t, s2, "Publisher", streamProps(nil))
-	waitFor(t, "the new records", func() bool { return len(allIDs(t, second.calls())) >= 2 })
-	time.Sleep(50 * time.Millisecond)
+	waitCaughtUp(t, s2, f, "Publisher", seqOf(7))
 	if got := allIDs(t, second.calls()); !reflect.DeepEqual(got, []string{"c6", "c7"}) {
 		t.Errorf("after restart got %v, want only [c6 c7]", got)
 	}
@@ -330,8 +389,7 @@ func TestStreamLatestSkipsOldRecordsButNotDowntime(t *testing.T) {
 	second := &recorder{}
 	s2 := newService(t, f, second, db)
 	create(t, s2, "Publisher", props)
-	waitFor(t, "down1", func() bool { return len(second.calls()) > 0 })
-	time.Sleep(50 * time.Millisecond)
+	waitCaughtUp(t, s2, f, "Publisher", seqOf(3))
 	if got := allIDs(t, second.calls()); !reflect.DeepEqual(got, []string{"down1"}) {
 		t.Errorf("got %v, want only the record written during the downtime", got)
 	}
@@ -359,14 +417,10 @@ func TestStreamFilterCriteria(t *testing.T) {
 	create(t, s, "Publisher", streamProps(map[string]any{"FilterCriteria": map[string]any{"Filters": []any{
 		map[string]any{"Pattern": `{"dynamodb":{"NewImage":{"type":{"S":["keep"]}}}}`},
 	}}}))
-	waitFor(t, "kept records", func() bool { return len(allIDs(t, inv.calls())) == 2 })
-	time.Sleep(50 * time.Millisecond)
+	// The checkpoint moves past the filtered-out tail (drop2, record 4).
+	waitCaughtUp(t, s, f, "Publisher", seqOf(4))
 	if got := allIDs(t, inv.calls()); !reflect.DeepEqual(got, []string{"keep1", "keep2"}) {
 		t.Errorf("got %v", got)
-	}
-	seq, _ := s.checkpoints.get(uuidFrom("Publisher") + "/" + testShard)
-	if want := fmt.Sprintf("%021d", 400); seq != want {
-		t.Errorf("checkpoint %s, want %s (past the filtered-out tail)", seq, want)
 	}
 }
 

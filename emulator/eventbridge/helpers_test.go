@@ -131,6 +131,38 @@ func (e *env) receiveOne(t testing.TB, queue string, wait time.Duration) string 
 	return ""
 }
 
+// settle waits until the bus has finished every delivery it accepted, so
+// that what is not in a queue by then never will be.
+func (e *env) settle(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.events.Pending() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries still pending after 10s", e.events.Pending())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// receiveNow receives one message without waiting and deletes it; "" when
+// the queue has none.
+func (e *env) receiveNow(t testing.TB, queue string) string {
+	t.Helper()
+	url := e.queues.QueueURL(queue)
+	out, err := e.sqsc.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: &url, WaitTimeSeconds: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) == 0 {
+		return ""
+	}
+	m := out.Messages[0]
+	if _, err := e.sqsc.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	return *m.Body
+}
+
 func decodeJSON(t testing.TB, s string) map[string]any {
 	t.Helper()
 	var m map[string]any

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,8 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/state"
+	"github.com/shopstream/shopstream/internal/testutil/awstest"
 	"github.com/shopstream/shopstream/internal/testutil/motoserver"
 )
 
@@ -133,7 +136,29 @@ func TestMD5OfMessageAttributesAgreesWithMoto(t *testing.T) {
 }
 
 func TestLongPollWakesOnSend(t *testing.T) {
-	e := newEnv(t, nil, nil)
+	// The service reads its clock under the queue lock when a receive
+	// looks for messages, before it decides to wait; a send after that
+	// first reading cannot slip in before the receive is waiting (it
+	// needs the same lock). So the test sends once the receive has read
+	// the clock, instead of sleeping and hoping it has started.
+	var armed atomic.Bool
+	looked := make(chan struct{}, 1)
+	now := func() time.Time {
+		if armed.Load() {
+			select {
+			case looked <- struct{}{}:
+			default:
+			}
+		}
+		return time.Now()
+	}
+	srv, baseURL := localtest.Serve(t)
+	svc, err := sqs.New(localtest.OpenDB(t, ""), sqs.Options{BaseURL: baseURL, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Register(srv)
+	e := &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(baseURL))}
 	url := e.createQueue(t, "wake", nil)
 	type result struct {
 		msgs    []types.Message
@@ -141,6 +166,7 @@ func TestLongPollWakesOnSend(t *testing.T) {
 		err     error
 	}
 	done := make(chan result, 1)
+	armed.Store(true) // from here only the receive reads the clock
 	go func() {
 		start := time.Now()
 		out, err := e.client.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 20})
@@ -150,7 +176,18 @@ func TestLongPollWakesOnSend(t *testing.T) {
 		}
 		done <- r
 	}()
-	time.Sleep(200 * time.Millisecond) // let the receive start waiting
+	select {
+	case <-looked:
+	case r := <-done:
+		t.Fatalf("receive on an empty queue returned before any send: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the receive never looked at the queue")
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("long poll on an empty queue returned at once: %+v", r)
+	default:
+	}
 	id := e.send(t, url, "hello")
 	r := <-done
 	if r.err != nil {
