@@ -24,7 +24,7 @@ func BenchmarkCheckoutToOrder(b *testing.B) {
 	if testing.Short() {
 		b.Skip("needs a running stack")
 	}
-	h, err := startRuntime(runtimeOptions{timeScale: "1"})
+	h, err := startRuntime(runtimeOptions{timeScale: "1", bare: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,7 +67,11 @@ func BenchmarkCheckoutToOrder(b *testing.B) {
 					b.Errorf("checkout %s: %v", id, st)
 					continue
 				}
-				for len(c.orders(users[i])) == 0 {
+				for deadline := time.Now().Add(checkoutWithin); len(c.orders(users[i])) == 0; {
+					if time.Now().After(deadline) {
+						b.Errorf("checkout %s: no order within %s", id, checkoutWithin)
+						break
+					}
 					time.Sleep(10 * time.Millisecond)
 				}
 				lat[i] = time.Since(t0)

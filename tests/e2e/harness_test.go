@@ -30,6 +30,9 @@ type stackHandle struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	logs *localtest.SyncBuffer
+	// quiet observes the local stack for waitQuiet; nil on a deployed one
+	// or a bare one.
+	quiet *quietState
 }
 
 var (
@@ -84,6 +87,7 @@ type runtimeOptions struct {
 	dataDir     string   // "" means --in-memory
 	extraArgs   []string // e.g. --function-env
 	buildTags   string   // --build-tags, e.g. faultinject for lambdas/ordering's crash
+	bare        bool     // no tap for waitQuiet: benchmarks measure the stack alone
 	apiAddr     string
 	awsAddr     string
 	timeScale   string
@@ -188,6 +192,13 @@ func startRuntime(o runtimeOptions) (*stackHandle, error) {
 	}
 	select {
 	case <-ready:
+		if o.bare {
+			return h, nil
+		}
+		if h.quiet, err = observeQuiet(h, o.dataDir); err != nil {
+			h.stop()
+			return nil, fmt.Errorf("%w\nruntime output:\n%s", err, logs.String())
+		}
 		return h, nil
 	case <-h.done:
 		return nil, fmt.Errorf("runtime exited before ready:\n%s", logs.String())
