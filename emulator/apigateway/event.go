@@ -48,6 +48,15 @@ type requestContext struct {
 	Identity          identity `json:"identity"`
 	DomainName        string   `json:"domainName"`
 	APIID             string   `json:"apiId"`
+	// Authorizer is set for methods a COGNITO_USER_POOLS authorizer
+	// guards, and absent otherwise, as in AWS.
+	Authorizer *authorizerContext `json:"authorizer,omitempty"`
+}
+
+// authorizerContext is requestContext.authorizer for a Cognito user pool
+// authorizer: the token's claims, every value a string (see claimStrings).
+type authorizerContext struct {
+	Claims map[string]string `json:"claims"`
 }
 
 type identity struct {

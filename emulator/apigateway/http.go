@@ -42,17 +42,28 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, requestID string
 	if len(body) > MaxBody {
 		return writeError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request Too Long"), ""
 	}
+	var claims map[string]string
+	if a := rt.method.auth; a != nil {
+		var refused string
+		if claims, refused = s.authorize(r, a); refused != "" {
+			return writeError(w, http.StatusUnauthorized, "UnauthorizedException", refused), "auth=" + a.authorizer.name + " "
+		}
+	}
 	if m := rt.method.mock; m != nil {
 		return writeMock(w, r, m), "mock "
 	}
-	return s.proxy(w, r, rt, body, requestID), "fn=" + rt.method.functionName + " "
+	return s.proxy(w, r, rt, body, claims, requestID), "fn=" + rt.method.functionName + " "
 }
 
 // proxy runs a Lambda proxy integration and maps its answer, or API
 // Gateway's error for a failed, timed-out or malformed one.
-func (s *Service) proxy(w http.ResponseWriter, r *http.Request, rt route, body []byte, requestID string) int {
+func (s *Service) proxy(w http.ResponseWriter, r *http.Request, rt route, body []byte, claims map[string]string, requestID string) int {
 	fn := rt.method.functionName
-	payload, err := json.Marshal(s.buildEvent(r, rt, body, requestID, s.opts.Now()))
+	ev := s.buildEvent(r, rt, body, requestID, s.opts.Now())
+	if claims != nil {
+		ev.RequestContext.Authorizer = &authorizerContext{Claims: claims}
+	}
+	payload, err := json.Marshal(ev)
 	if err != nil {
 		return writeError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 	}

@@ -11,7 +11,9 @@ import (
 
 // Resource types this package provisions. Account, Model, RequestValidator
 // and GatewayResponse are accepted and recorded only: validation models
-// and customised gateway responses are not emulated.
+// and customised gateway responses are not emulated. Authorizers of type
+// COGNITO_USER_POOLS are enforced; TOKEN and REQUEST (Lambda) authorizers
+// are recorded and announced as not enforced.
 const (
 	TypeRestAPI          = "AWS::ApiGateway::RestApi"
 	TypeResource         = "AWS::ApiGateway::Resource"
@@ -22,12 +24,13 @@ const (
 	TypeModel            = "AWS::ApiGateway::Model"
 	TypeRequestValidator = "AWS::ApiGateway::RequestValidator"
 	TypeGatewayResponse  = "AWS::ApiGateway::GatewayResponse"
+	TypeAuthorizer       = "AWS::ApiGateway::Authorizer"
 )
 
 // Types implements stack.Provisioner.
 func (s *Service) Types() []string {
 	return []string{TypeRestAPI, TypeResource, TypeMethod, TypeDeployment, TypeStage,
-		TypeAccount, TypeModel, TypeRequestValidator, TypeGatewayResponse}
+		TypeAccount, TypeModel, TypeRequestValidator, TypeGatewayResponse, TypeAuthorizer}
 }
 
 // Create implements stack.Provisioner. The template is the whole
@@ -48,6 +51,8 @@ func (s *Service) Create(_ context.Context, r stack.Resource) (stack.Created, er
 		return s.createDeployment(r, id(6))
 	case TypeStage:
 		return s.createStage(r)
+	case TypeAuthorizer:
+		return s.createAuthorizer(r, id(6))
 	case TypeModel:
 		name, _ := r.Properties["Name"].(string)
 		if name == "" {
@@ -72,8 +77,9 @@ func (s *Service) createAPI(r stack.Resource, id string) (stack.Created, error) 
 	root := &resource{id: shortID(r.StackName+"/"+r.LogicalID+"/root", 10), path: "/", methods: map[string]*method{}}
 	s.apis[id] = &restAPI{
 		id: id, name: name, binaryTypes: binary, root: root,
-		resources: map[string]*resource{root.id: root},
-		stages:    map[string]*stage{},
+		resources:   map[string]*resource{root.id: root},
+		stages:      map[string]*stage{},
+		authorizers: map[string]*authorizer{},
 	}
 	return stack.Created{Ref: id, Attrs: map[string]any{"RootResourceId": root.id, "RestApiId": id}}, nil
 }
@@ -177,14 +183,81 @@ func (s *Service) createMethod(r stack.Resource) (stack.Created, error) {
 	default:
 		return stack.Created{}, fmt.Errorf("Integration.Type: %q on %s %s is not supported locally (use AWS_PROXY to a Lambda function, or MOCK)", typ, verb, res.path)
 	}
-	if auth, _ := r.Properties["AuthorizationType"].(string); auth != "" && auth != "NONE" {
-		s.opts.Log.Info(fmt.Sprintf("notice: %s %s: AuthorizationType %s is not enforced locally", verb, res.path, auth))
+	if m.auth, err = s.methodAuth(a, r.Properties, verb, res.path); err != nil {
+		return stack.Created{}, err
 	}
 	if key, _ := r.Properties["ApiKeyRequired"].(bool); key {
 		s.opts.Log.Info(fmt.Sprintf("notice: %s %s: ApiKeyRequired is not enforced locally", verb, res.path))
 	}
 	res.methods[verb] = m
 	return stack.Created{Ref: shortID(r.StackName+"/"+r.LogicalID, 10)}, nil
+}
+
+// methodAuth reads a method's AuthorizationType, AuthorizerId and
+// AuthorizationScopes. COGNITO_USER_POOLS is enforced; other types are
+// announced as not enforced and let every request through.
+func (s *Service) methodAuth(a *restAPI, props map[string]any, verb, path string) (*methodAuth, error) {
+	typ, _ := props["AuthorizationType"].(string)
+	scopes, err := stringList(props, "AuthorizationScopes")
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "", "NONE":
+		return nil, nil
+	case "COGNITO_USER_POOLS":
+	default:
+		s.opts.Log.Info(fmt.Sprintf("notice: %s %s: AuthorizationType %s is not enforced locally", verb, path, typ))
+		return nil, nil
+	}
+	id, _ := props["AuthorizerId"].(string)
+	az := a.authorizers[id]
+	switch {
+	case id == "":
+		return nil, fmt.Errorf("AuthorizerId: required with AuthorizationType COGNITO_USER_POOLS (%s %s)", verb, path)
+	case az == nil:
+		return nil, fmt.Errorf("AuthorizerId: no authorizer %q in REST API %s", id, a.id)
+	case az.typ != "COGNITO_USER_POOLS":
+		return nil, fmt.Errorf("AuthorizerId: authorizer %s is of type %s, not COGNITO_USER_POOLS", az.name, az.typ)
+	}
+	return &methodAuth{authorizer: az, scopes: scopes}, nil
+}
+
+func (s *Service) createAuthorizer(r stack.Resource, id string) (stack.Created, error) {
+	a, err := s.api(r.Properties)
+	if err != nil {
+		return stack.Created{}, err
+	}
+	az := &authorizer{id: id}
+	az.name, _ = r.Properties["Name"].(string)
+	if az.name == "" {
+		az.name = r.LogicalID
+	}
+	az.typ, _ = r.Properties["Type"].(string)
+	switch az.typ {
+	case "COGNITO_USER_POOLS":
+		if az.providers, err = stringList(r.Properties, "ProviderARNs"); err != nil {
+			return stack.Created{}, err
+		}
+		if len(az.providers) == 0 {
+			return stack.Created{}, fmt.Errorf("ProviderARNs: a COGNITO_USER_POOLS authorizer names at least one user pool")
+		}
+		src, _ := r.Properties["IdentitySource"].(string)
+		header, ok := strings.CutPrefix(src, "method.request.header.")
+		if !ok || header == "" {
+			return stack.Created{}, fmt.Errorf("IdentitySource: %q is not method.request.header.<name>", src)
+		}
+		az.header = header
+		if s.opts.Verifier == nil {
+			return stack.Created{}, fmt.Errorf("authorizer %s: COGNITO_USER_POOLS needs the local Cognito (apigateway.Options.Verifier)", az.name)
+		}
+	case "TOKEN", "REQUEST":
+		s.opts.Log.Info(fmt.Sprintf("notice: authorizer %s: %s (Lambda) authorizers are not run locally; the methods they guard are open", az.name, az.typ))
+	default:
+		return stack.Created{}, fmt.Errorf("Type: %q is not one of COGNITO_USER_POOLS, TOKEN, REQUEST", az.typ)
+	}
+	a.authorizers[id] = az
+	return stack.Created{Ref: id, Attrs: map[string]any{"AuthorizerId": id}}, nil
 }
 
 // functionFromURI extracts the function ARN from a Lambda proxy

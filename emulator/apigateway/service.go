@@ -26,6 +26,17 @@ type Options struct {
 	RequestID func() string
 	// Timeout bounds one integration call; default IntegrationTimeout.
 	Timeout time.Duration
+	// Verifier checks the tokens of COGNITO_USER_POOLS authorizers; a
+	// template with one needs it (*cognito.Service is one).
+	Verifier Verifier
+}
+
+// Verifier checks a token issued by the user pool named by its ARN (an
+// authorizer's ProviderARNs entry): signature, issuer, expiry, token_use
+// and audience. It returns the token's claims; an expired but otherwise
+// valid token's error wraps go-jose's jwt.ErrExpired.
+type Verifier interface {
+	Verify(poolARN, token string) (map[string]any, error)
 }
 
 // Service holds the REST APIs of the deployed stack and serves them.
@@ -43,6 +54,17 @@ type restAPI struct {
 	root        *resource
 	resources   map[string]*resource // by id, root included
 	stages      map[string]*stage
+	authorizers map[string]*authorizer // by id
+}
+
+// authorizer is an AWS::ApiGateway::Authorizer. Only COGNITO_USER_POOLS
+// authorizers are enforced locally.
+type authorizer struct {
+	id, name, typ string
+	// providers are the user pool ARNs a token may come from; header is
+	// the request header holding it (IdentitySource).
+	providers []string
+	header    string
 }
 
 type resource struct {
@@ -61,6 +83,15 @@ type method struct {
 	// its short name, for log lines.
 	function, functionName string
 	mock                   *mockResponse
+	// auth is set when a COGNITO_USER_POOLS authorizer guards the method.
+	auth *methodAuth
+}
+
+// methodAuth is a method's COGNITO_USER_POOLS authorization: with scopes,
+// an access token carrying one of them is required, else an ID token.
+type methodAuth struct {
+	authorizer *authorizer
+	scopes     []string
 }
 
 // mockResponse is a MOCK integration's static answer.
