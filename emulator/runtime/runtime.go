@@ -20,6 +20,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/apigateway"
 	"github.com/shopstream/shopstream/emulator/awsapi"
+	"github.com/shopstream/shopstream/emulator/cognito"
 	"github.com/shopstream/shopstream/emulator/dynamodb"
 	"github.com/shopstream/shopstream/emulator/esm"
 	"github.com/shopstream/shopstream/emulator/eventbridge"
@@ -80,6 +81,7 @@ type Runtime struct {
 	cfg      Config
 	deployed *stack.Deployed
 	apis     *apigateway.Service
+	cognito  *cognito.Service
 	awsURL   string
 	apiURL   string
 	closers  []func(context.Context) error // run in reverse on Close
@@ -142,6 +144,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		svc.eventbridge,
 		svc.esm,
 		svc.apigateway,
+		svc.cognito,
 		iam.New(),
 	)
 	if err != nil {
@@ -161,6 +164,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	// their tasks call is up.
 	svc.stepfunctions.ResumeExecutions()
 	rt.apis = svc.apigateway
+	rt.cognito = svc.cognito
 	rt.serve(apiLn, rt.apis)
 	return rt, nil
 }
@@ -174,6 +178,7 @@ type services struct {
 	eventbridge   *eventbridge.Service
 	esm           *esm.Service
 	apigateway    *apigateway.Service
+	cognito       *cognito.Service
 }
 
 // startServices builds every service over db, registers their APIs on the
@@ -221,7 +226,12 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	rt.onClose(svc.esm.Close)
 
-	svc.apigateway = apigateway.New(svc.lambda, apigateway.Options{Log: log})
+	if svc.cognito, err = cognito.New(db, cognito.Options{BaseURL: rt.awsURL, Log: log}); err != nil {
+		return nil, err
+	}
+	svc.cognito.Register(endpoint)
+
+	svc.apigateway = apigateway.New(svc.lambda, apigateway.Options{Log: log, Verifier: svc.cognito})
 	return &svc, nil
 }
 
@@ -345,6 +355,10 @@ func (rt *Runtime) APIURLs() []string {
 	}
 	return out
 }
+
+// Cognito is the local Cognito user pools service: Verify checks tokens,
+// EnsureUser seeds users (e.g. in Config.Ready).
+func (rt *Runtime) Cognito() *cognito.Service { return rt.cognito }
 
 // Deployed is the provisioned stack: resources and resolved outputs.
 func (rt *Runtime) Deployed() *stack.Deployed { return rt.deployed }
