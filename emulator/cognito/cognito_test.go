@@ -678,3 +678,60 @@ func TestEnsureUser(t *testing.T) {
 		t.Errorf("Pools() = %+v", pools)
 	}
 }
+
+// aliasTemplate is the shop stack's pool as the CDK synthesizes it: user
+// names, e-mail as a sign-in alias, case-insensitive, threat protection.
+const aliasTemplate = `{"Resources":{
+  "Pool":{"Type":"AWS::Cognito::UserPool","Properties":{
+    "AccountRecoverySetting":{"RecoveryMechanisms":[{"Name":"verified_email","Priority":1}]},
+    "AdminCreateUserConfig":{"AllowAdminCreateUserOnly":false},"AliasAttributes":["email"],"AutoVerifiedAttributes":["email"],
+    "EnabledMfas":["SOFTWARE_TOKEN_MFA"],"MfaConfiguration":"OPTIONAL",
+    "Policies":{"PasswordPolicy":{"MinimumLength":12,"RequireLowercase":true,"RequireNumbers":true,"RequireSymbols":true,"RequireUppercase":true,"TemporaryPasswordValidityDays":3}},
+    "Schema":[{"Mutable":true,"Name":"email","Required":true}],
+    "UserPoolAddOns":{"AdvancedSecurityMode":"ENFORCED"},"UserPoolTier":"PLUS","UsernameConfiguration":{"CaseSensitive":false},
+    "VerificationMessageTemplate":{"DefaultEmailOption":"CONFIRM_WITH_CODE"}}},
+  "Client":{"Type":"AWS::Cognito::UserPoolClient","Properties":{"AccessTokenValidity":60,"AllowedOAuthFlowsUserPoolClient":false,
+    "EnableTokenRevocation":true,"ExplicitAuthFlows":["ALLOW_USER_PASSWORD_AUTH","ALLOW_USER_SRP_AUTH","ALLOW_REFRESH_TOKEN_AUTH"],
+    "GenerateSecret":false,"IdTokenValidity":60,"PreventUserExistenceErrors":"ENABLED","RefreshTokenValidity":43200,
+    "SupportedIdentityProviders":["COGNITO"],"TokenValidityUnits":{"AccessToken":"minutes","IdToken":"minutes","RefreshToken":"minutes"},
+    "UserPoolId":{"Ref":"Pool"}}}},
+ "Outputs":{"PoolId":{"Value":{"Ref":"Pool"}},"ClientId":{"Value":{"Ref":"Client"}}}}`
+
+func TestEmailAliasPool(t *testing.T) {
+	e := newEnv(t, envOptions{tpl: aliasTemplate})
+	const pw = "Long-Password-1"
+	signUp := func(name, email string) {
+		t.Helper()
+		if _, err := e.client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(e.clientID), Username: aws.String(name), Password: aws.String(pw),
+			UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email)}}}); err != nil {
+			t.Fatalf("SignUp %s: %v", name, err)
+		}
+	}
+	confirm := func(name, email string) error {
+		_, err := e.client.ConfirmSignUp(ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(e.clientID), Username: aws.String(name), ConfirmationCode: aws.String(e.code(t, email))})
+		return err
+	}
+	signUp("Ann", "ann@example.com")
+	_, err := e.client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(e.clientID), Username: aws.String("ANN"), Password: aws.String(pw),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("other@example.com")}}})
+	wantAPIError(t, err, "UsernameExistsException", "User already exists")
+	_, err = e.client.SignUp(ctx, &cip.SignUpInput{ClientId: aws.String(e.clientID), Username: aws.String("nomail"), Password: aws.String(pw)})
+	wantAPIError(t, err, "InvalidParameterException", "Attributes did not conform to the schema: email: The attribute is required")
+
+	// Before the e-mail is verified it is no sign-in name.
+	_, err = e.signIn("ann@example.com", pw)
+	wantAPIError(t, err, "NotAuthorizedException", "Incorrect username or password.")
+	if err := confirm("ann", "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Ann", "ann", "ANN@example.com"} {
+		res := e.mustSignInWith(t, name, pw)
+		if _, claims := payload(t, aws.ToString(res.IdToken)); claims["cognito:username"] != "Ann" {
+			t.Errorf("signed in as %s: cognito:username %v, want Ann", name, claims["cognito:username"])
+		}
+	}
+	// A second user may sign up with the same e-mail, but not verify it
+	// while Ann holds it.
+	signUp("bob", "ann@example.com")
+	wantAPIError(t, confirm("bob", "ann@example.com"), "AliasExistsException", "An account with the given email already exists.")
+}

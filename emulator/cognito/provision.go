@@ -126,6 +126,11 @@ func (s *Service) createPool(r stack.Resource) (stack.Created, error) {
 	if cfg.MFA == "ON" {
 		s.log.Info(fmt.Sprintf("notice: user pool %s: MfaConfiguration ON is not enforced locally (sign-in asks for no second factor)", r.LogicalID))
 	}
+	if addOns, ok := props["UserPoolAddOns"].(map[string]any); ok {
+		if mode, _ := addOns["AdvancedSecurityMode"].(string); mode != "" && mode != "OFF" {
+			s.log.Info(fmt.Sprintf("notice: user pool %s: threat protection (AdvancedSecurityMode %s) is not emulated locally", r.LogicalID, mode))
+		}
+	}
 	if lc, ok := props["LambdaConfig"].(map[string]any); ok && len(lc) > 0 {
 		s.log.Info(fmt.Sprintf("notice: user pool %s: Lambda triggers (LambdaConfig) are not run locally", r.LogicalID))
 	}

@@ -239,10 +239,11 @@ func (s *Service) signUp(_ context.Context, body []byte) (any, error) {
 
 func (s *Service) confirmSignUp(_ context.Context, body []byte) (any, error) {
 	var in struct {
-		ClientID         string `json:"ClientId"`
-		SecretHash       string
-		Username         string
-		ConfirmationCode string
+		ClientID           string `json:"ClientId"`
+		SecretHash         string
+		Username           string
+		ConfirmationCode   string
+		ForceAliasCreation bool
 	}
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
@@ -268,6 +269,24 @@ func (s *Service) confirmSignUp(_ context.Context, body []byte) (any, error) {
 	}
 	if !s.now().Before(u.CodeExpires) {
 		return nil, apiError("ExpiredCodeException", "Invalid code provided, please request a code again.")
+	}
+	// In a pool with this attribute as an alias, a verified value belongs
+	// to one user: another's verified alias is an error, or with
+	// ForceAliasCreation moves to this user.
+	var previous *user
+	if slices.Contains(p.AliasAttributes, u.CodeAttr) {
+		if previous = p.findByAttribute(u.CodeAttr, u.Attributes[u.CodeAttr], true); previous == u {
+			previous = nil
+		}
+		if previous != nil && !in.ForceAliasCreation {
+			return nil, apiError("AliasExistsException", "An account with the given %s already exists.", u.CodeAttr)
+		}
+	}
+	if previous != nil {
+		previous.Attributes[u.CodeAttr+"_verified"] = "false"
+		if err := s.storeUser(p, previous); err != nil {
+			return nil, err
+		}
 	}
 	u.Status = statusConfirmed
 	u.Attributes[u.CodeAttr+"_verified"] = "true"
