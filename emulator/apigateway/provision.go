@@ -254,7 +254,7 @@ func (s *Service) createAuthorizer(r stack.Resource, id string) (stack.Created, 
 	case "TOKEN", "REQUEST":
 		s.opts.Log.Info(fmt.Sprintf("notice: authorizer %s: %s (Lambda) authorizers are not run locally; the methods they guard are open", az.name, az.typ))
 	default:
-		return stack.Created{}, fmt.Errorf("Type: %q is not one of COGNITO_USER_POOLS, TOKEN, REQUEST", az.typ)
+		return stack.Created{}, fmt.Errorf("property Type: %q is not one of COGNITO_USER_POOLS, TOKEN, REQUEST", az.typ)
 	}
 	a.authorizers[id] = az
 	return stack.Created{Ref: id, Attrs: map[string]any{"AuthorizerId": id}}, nil

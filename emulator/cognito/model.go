@@ -93,13 +93,6 @@ func (p *pool) key(username string) string {
 	return strings.ToLower(username)
 }
 
-func (p *pool) sameName(a, b string) bool {
-	if p.CaseSensitive {
-		return a == b
-	}
-	return strings.EqualFold(a, b)
-}
-
 // lookup finds the user a sign-in name denotes: the username, or (for
 // pools that sign in with e-mail or phone) that attribute, or a verified
 // alias.

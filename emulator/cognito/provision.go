@@ -410,7 +410,7 @@ func (s *Service) createUserFromTemplate(r stack.Resource) (stack.Created, error
 	}
 	username, _ := props["Username"].(string)
 	if username == "" {
-		return stack.Created{}, fmt.Errorf("Username: required (the local runtime does not generate one)")
+		return stack.Created{}, fmt.Errorf("property Username: required (the local runtime does not generate one)")
 	}
 	if p.lookup(username) != nil {
 		return stack.Created{Ref: username}, nil // kept from an earlier start
