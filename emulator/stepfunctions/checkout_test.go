@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/emulator/stack"
 )
 
@@ -46,7 +48,7 @@ func lambdaError(errorType, message string) stack.InvokeResult {
 // ARNs in the local account), so the interpreter always runs today's
 // workflow: `go test ./workflows -update` refreshes both.
 func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
-	def, err := os.ReadFile("../../../workflows/testdata/checkout.asl.json")
+	def, err := os.ReadFile(filepath.Join(localtest.ModuleRoot(t), "workflows", "testdata", "checkout.asl.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
