@@ -15,7 +15,9 @@ import (
 
 // Proxy adapts h to the API Gateway REST (v1) Lambda proxy integration. The
 // request path is the resource path without the stage ("/product/42"), so
-// routes are written as they appear in the API ("GET /product/{id}").
+// routes are written as they appear in the API ("GET /product/{id}"). The
+// request's context carries the API Gateway request id (RequestID) and,
+// when the Cognito authorizer passed claims, the caller (CallerOf).
 func Proxy(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	return func(ctx context.Context, in events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 		r, err := toRequest(ctx, in)
@@ -68,8 +70,11 @@ func toRequest(ctx context.Context, in events.APIGatewayProxyRequest) (*http.Req
 		r.Host = host
 	}
 	r.RemoteAddr = in.RequestContext.Identity.SourceIP
-	r = r.WithContext(withRequestID(r.Context(), in.RequestContext.RequestID))
-	return r, nil
+	rctx := withRequestID(r.Context(), in.RequestContext.RequestID)
+	if c, ok := callerFromClaims(in.RequestContext.Authorizer); ok {
+		rctx = WithCaller(rctx, c)
+	}
+	return r.WithContext(rctx), nil
 }
 
 func toResponse(rec *httptest.ResponseRecorder) events.APIGatewayProxyResponse {
