@@ -3,8 +3,9 @@
 //
 // The CDK constructs (internal/infra) and the Lambdas read the same lists:
 // the construct that creates a function sets exactly the variables in its
-// Function.Vars and grants exactly the Access each one states, and the
-// function's main calls Function.Load, which fails with the missing name.
+// Function.Vars and grants exactly the IAM actions of the Uses each one
+// states (Op.Actions), and the function's main calls Function.Load, which
+// fails with the missing name.
 // This package imports only the standard library, so Lambdas can use it.
 package config
 

@@ -135,13 +135,70 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("%s: %s listed twice", f.Name, v.Name)
 			}
 			vars[v.Name] = true
-			if (v.Name == Stage) != (v.Access == Value) {
-				t.Errorf("%s: %s has access %s; only %s is a plain value", f.Name, v.Name, v.Access, Stage)
+			if (v.Name == Stage) != (len(v.Uses) == 0) {
+				t.Errorf("%s: %s has uses %v; only %s is a plain value", f.Name, v.Name, v.Uses, Stage)
+			}
+			for _, u := range v.Uses {
+				checkUse(t, f.Name, v.Name, u)
 			}
 		}
 	}
 	if len(seen) != 12 {
 		t.Errorf("%d functions, want the 12 of the stack", len(seen))
+	}
+}
+
+// checkUse checks that u is an operation the resource v names supports,
+// with an index only on a query and stream prefixes only on the event store.
+func checkUse(t *testing.T, fn, v string, u Use) {
+	t.Helper()
+	if len(u.Op.Actions()) == 0 {
+		t.Errorf("%s: %s: op %q has no actions", fn, v, u.Op)
+	}
+	ops := map[string][]Op{
+		EventsTable:             {OpLoad, OpAppend, OpReadAll},
+		CatalogTable:            {OpQuery, OpScan, OpPut},
+		OrdersTable:             {OpQuery, OpScan, OpPut},
+		EventBusName:            {OpPutEvents},
+		CheckoutStateMachineARN: {OpStartExecution, OpDescribeExecution},
+		OrderQueueURL:           {OpSendMessage},
+	}
+	if !slices.Contains(ops[v], u.Op) {
+		t.Errorf("%s: %s: %s is not an operation on what %s names", fn, v, u.Op, v)
+	}
+	if u.Index != "" && u.Op != OpQuery {
+		t.Errorf("%s: %s: %s names index %s; only queries read an index", fn, v, u.Op, u.Index)
+	}
+	if len(u.Streams) > 0 && v != EventsTable {
+		t.Errorf("%s: %s: %s names streams; only the event store has them", fn, v, u.Op)
+	}
+	if u.Op == OpReadAll && len(u.Streams) > 0 {
+		t.Errorf("%s: %s: the global log cannot be limited to streams", fn, v)
+	}
+	for _, p := range u.Streams {
+		if !slices.Contains([]string{ProductStreams, BasketStreams, OrderStreams}, p) {
+			t.Errorf("%s: %s: unknown stream prefix %q", fn, v, p)
+		}
+	}
+}
+
+// Every operation maps to actions of the service of its resource, and none
+// can change or remove a stored event.
+func TestOpActions(t *testing.T) {
+	for op, acts := range actions {
+		if !slices.IsSorted(acts) || len(acts) == 0 {
+			t.Errorf("%s: actions %v, want a sorted non-empty list", op, acts)
+		}
+		for _, a := range acts {
+			for _, never := range []string{"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "*"} {
+				if a == never || strings.HasSuffix(a, ":*") {
+					t.Errorf("%s grants %s", op, a)
+				}
+			}
+		}
+	}
+	if got := Op("nope").Actions(); got != nil {
+		t.Errorf("unknown op: %v", got)
 	}
 }
 

@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/shopstream/shopstream/internal/config"
+	"github.com/shopstream/shopstream/internal/registry"
 )
 
 // Event sources and types the rules match. The publisher sets an event's
@@ -23,6 +26,24 @@ const (
 	// SourcePrefix starts the source of every shopstream event.
 	SourcePrefix = "shopstream."
 )
+
+// EventSources returns the source of every event type the registry knows,
+// sorted: the only sources the publisher may put on the bus.
+func EventSources() []string {
+	reg := registry.Default()
+	var out []string
+	for _, t := range reg.Types() {
+		src, err := reg.Source(t.Name)
+		if err != nil {
+			panic(err) // a type the registry just listed
+		}
+		if !slices.Contains(out, src) {
+			out = append(out, src)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Publisher stream settings. Retries are bounded so one poison record
 // cannot stall its shard for the stream's 24 h retention; what is left goes
@@ -55,7 +76,7 @@ func NewEventBus(scope constructs.Construct, id string, events awsdynamodb.ITabl
 		},
 		Retention: awscdk.Duration_Days(jsii.Number(365)),
 	})
-	fns.Resources.AddEventBus(config.EventBusName, bus)
+	fns.Resources.AddEventBus(config.EventBusName, bus, EventSources())
 
 	publisher := fns.New(c, config.Publisher, FunctionOptions{TimeoutSeconds: 30})
 	failures := newFailureQueue(c, "PublishFailures")

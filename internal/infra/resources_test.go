@@ -27,8 +27,8 @@ func TestBindRejectsMisconfiguredFunctions(t *testing.T) {
 		want []string
 	}{
 		{"unbound variable", config.ReserveStock, []string{"reservestock", config.EventsTable, "binds no resource"}},
-		{"access to a value", config.Function{Name: config.AuthorizePayment.Name, Vars: []config.Var{{Name: config.Stage, Access: config.Read}}},
-			[]string{config.AuthorizePayment.Name, config.Stage, "read"}},
+		{"access to a value", config.Function{Name: config.AuthorizePayment.Name, Vars: []config.Var{{Name: config.Stage, Uses: config.Uses(config.OpLoad)}}},
+			[]string{config.AuthorizePayment.Name, config.Stage, "load-stream"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, err := os.MkdirTemp("", "shopstream-bind-test-")

@@ -88,9 +88,9 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 
 	events := NewEventStoreTable(stack, "Events")
 	readModels := NewReadModels(stack, "ReadModels")
-	resources.AddTable(config.EventsTable, events)
-	resources.AddTable(config.CatalogTable, readModels.Catalog)
-	resources.AddTable(config.OrdersTable, readModels.Orders)
+	resources.AddTable(config.EventsTable, events, EventsGlobalIndex)
+	resources.AddTable(config.CatalogTable, readModels.Catalog, CatalogByCategory)
+	resources.AddTable(config.OrdersTable, readModels.Orders, OrdersByOrderID)
 
 	bus := NewEventBus(stack, "EventBus", events, fns)
 	ordering := NewOrdering(stack, "Ordering", bus.Bus, fns)
