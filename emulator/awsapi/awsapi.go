@@ -56,6 +56,7 @@ type Server struct {
 	mu       sync.RWMutex
 	services map[string]service // by target prefix
 	mux      *http.ServeMux
+	authz    Authorizer // nil: enforcement off
 	Log      *slog.Logger
 }
 
@@ -89,7 +90,24 @@ func (s *Server) Register(prefix, jsonVersion, typePrefix string, h Handler) {
 // with http.ServeMux pattern syntax.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP identifies the caller of every request (see SetAuthorizer)
+// and serves it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, bad := s.identify(r)
+	if bad != nil {
+		contentType, typePrefix := "application/json", ""
+		if target := r.Header.Get("X-Amz-Target"); target != "" {
+			if svc, _, unknown := s.lookup(target); unknown == nil {
+				contentType, typePrefix = svc.contentType, svc.typePrefix
+			}
+		} else {
+			bad.Status = http.StatusForbidden // REST APIs (Lambda) answer 403
+		}
+		WriteError(w, contentType, typePrefix, bad)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -173,13 +191,15 @@ func ARN(service, resource string) string {
 
 // Call invokes a registered service in-process, as if target had arrived
 // over HTTP. Emulated services use it to reach each other (Step Functions
-// SDK integrations, EventBridge targets) without an HTTP round trip.
+// SDK integrations, EventBridge targets) without an HTTP round trip. The
+// call acts as ctx's principal (see WithPrincipal): the administrator
+// unless the caller acts for a resource.
 func (s *Server) Call(ctx context.Context, target string, body []byte) ([]byte, error) {
 	svc, op, unknown := s.lookup(target)
 	if unknown != nil {
 		return nil, unknown
 	}
-	out, err := svc.h(ctx, op, body)
+	out, err := svc.h(s.bind(ctx), op, body)
 	if err != nil {
 		return nil, err
 	}
