@@ -90,6 +90,30 @@ func (o Orders) ListByUser(ctx context.Context, userName, datePrefix string, lim
 	return rows, next, err
 }
 
+// List returns up to limit orders of every customer, in no particular
+// order, and the next page's cursor ("" at the end): a paged scan, for
+// admins. Every row is an order, so a page is short only at the end.
+func (o Orders) List(ctx context.Context, limit int32, cursor string) ([]Order, string, error) {
+	start, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := o.Client.Scan(ctx, &dynamodb.ScanInput{
+		TableName:         aws.String(o.Table),
+		Limit:             aws.Int32(limit),
+		ExclusiveStartKey: start,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("readmodel: list orders: %w", err)
+	}
+	var rows []Order
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &rows); err != nil {
+		return nil, "", fmt.Errorf("readmodel: decode orders: %w", err)
+	}
+	next, err := encodeCursor(out.LastEvaluatedKey)
+	return rows, next, err
+}
+
 // Get returns one order of the customer, or ErrNotFound (also when the
 // order belongs to someone else).
 func (o Orders) Get(ctx context.Context, userName, orderID string) (Order, error) {

@@ -145,3 +145,47 @@ func TestOrdersNewestFirstAndIdempotent(t *testing.T) {
 		t.Fatalf("someone else's order: err = %v", err)
 	}
 }
+
+// List pages through every customer's orders, each once.
+func TestOrdersListAll(t *testing.T) {
+	ctx := context.Background()
+	orders := readmodeltest.Orders(t, readmodeltest.Client(t))
+	line := []domain.PricedLine{{ProductID: "p1", Name: "Mug", UnitPrice: 500, Currency: "EUR", Quantity: 1, LineTotal: 500}}
+	base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	for i, user := range []string{"ann", "bob", "ann", "cid", "bob"} {
+		p := ordering.Placement{CheckoutID: fmt.Sprintf("c%d", i), UserName: user, Lines: line, Total: 500, Currency: "EUR", PlacedAt: base.Add(time.Duration(i) * time.Hour)}
+		if _, err := orders.Put(ctx, readmodel.OrderFrom(fmt.Sprintf("o%d", i), p, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("listing does not end")
+		}
+		rows, next, err := orders.List(ctx, 2, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) > 2 {
+			t.Fatalf("page of %d rows, limit 2", len(rows))
+		}
+		for _, r := range rows {
+			if seen[r.OrderID] {
+				t.Fatalf("order %s listed twice", r.OrderID)
+			}
+			seen[r.OrderID] = true
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 5 {
+		t.Fatalf("listed %v, want 5 orders", seen)
+	}
+	if _, _, err := orders.List(ctx, 2, "not-a-cursor!"); !errors.Is(err, readmodel.ErrBadCursor) {
+		t.Fatalf("bad cursor: err = %v", err)
+	}
+}

@@ -59,8 +59,16 @@ type checkoutResponse struct {
 // is validated like any request first, so one whose card has expired
 // since gets that 400.
 func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
+	if _, err := httpapi.Authenticate(r); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
 	var req checkoutRequest
 	if err := httpapi.Decode(w, r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if _, err := authorize(r, "userName", req.UserName); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -248,8 +256,16 @@ type statusResponse struct {
 }
 
 // status reports a checkout from its execution (is it still running?) and
-// its basket's events (the order id, or the recorded failure reason).
+// its basket's events (the order id, or the recorded failure reason). Only
+// the checkout's customer or an admin may see it; anyone else gets 403 (a
+// 404 would hide that the checkout exists, but ids are unguessable ULIDs
+// or digests of the customer's own key, and the API answers another's
+// resource with 403 everywhere else).
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	if _, err := httpapi.Authenticate(r); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
 	id := r.PathValue("checkoutId")
 	if err := domain.CheckID("checkoutId", id); err != nil {
 		httpapi.WriteError(w, r, err)
@@ -267,6 +283,10 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	var in checkout.Input
 	if err := json.Unmarshal([]byte(aws.ToString(out.Input)), &in); err != nil {
 		httpapi.WriteError(w, r, err)
+		return
+	}
+	if _, err := httpapi.AuthorizeUser(r, in.UserName); err != nil {
+		httpapi.WriteError(w, r, httpapi.Forbidden("checkout %s is not yours", id))
 		return
 	}
 	res := statusResponse{CheckoutID: id, UserName: in.UserName, Status: basket.Running}

@@ -32,8 +32,12 @@ type API struct {
 }
 
 // Routes returns the context's mux; paths are as API Gateway passes them.
+// Every route needs a signed-in caller, who may act only on their own
+// basket and checkouts unless they are an admin; listing every basket is
+// for admins.
 func (a *API) Routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /basket", httpapi.AdminOnly(a.list))
 	mux.HandleFunc("GET /basket/{userName}", a.get)
 	mux.HandleFunc("POST /basket", a.setItems)
 	mux.HandleFunc("DELETE /basket/{userName}", a.clear)
@@ -70,8 +74,26 @@ type checkoutRef struct {
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	b, err := a.load(r.Context(), r.PathValue("userName"))
+	user := r.PathValue("userName")
+	if _, err := authorize(r, "userName", user); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	b, err := a.load(r.Context(), user)
 	a.writeBasket(w, r, b, err)
+}
+
+// authorize returns the caller if it may act for userName, the value of
+// field: 401 without a caller, 400 for a malformed name, 403 for another
+// user's name unless the caller is an admin. Nothing is read before it.
+func authorize(r *http.Request, field, userName string) (httpapi.Caller, error) {
+	if _, err := httpapi.Authenticate(r); err != nil {
+		return httpapi.Caller{}, err
+	}
+	if err := domain.CheckID(field, userName); err != nil {
+		return httpapi.Caller{}, err
+	}
+	return httpapi.AuthorizeUser(r, userName)
 }
 
 // writeBasket writes the view of b, which a load or command returned with
@@ -105,12 +127,16 @@ type setItemsRequest struct {
 // setItems sets the quantity of each listed product (0 removes it), all in
 // one atomic append. Every product must exist in the catalog.
 func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
+	if _, err := httpapi.Authenticate(r); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
 	var req setItemsRequest
 	if err := httpapi.Decode(w, r, &req); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if err := domain.CheckID("userName", req.UserName); err != nil {
+	if _, err := authorize(r, "userName", req.UserName); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -158,7 +184,12 @@ func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) clear(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := a.run(r, r.PathValue("userName"), (*basket.Basket).Clear); err != nil {
+	user := r.PathValue("userName")
+	if _, err := authorize(r, "userName", user); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if _, _, err := a.run(r, user, (*basket.Basket).Clear); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -228,8 +259,14 @@ func (a *API) load(ctx context.Context, userName string) (*basket.Basket, error)
 	return b, nil
 }
 
+// run executes one command on userName's basket, recording the caller as
+// the actor; it re-checks that the caller may act for userName.
 func (a *API) run(r *http.Request, userName string, decide func(*basket.Basket) ([]domain.Event, error)) (*basket.Basket, []eventstore.Event, error) {
-	meta := eventstore.Metadata{CorrelationID: httpapi.RequestID(r.Context()), Actor: "customer:" + userName}
+	caller, err := httpapi.AuthorizeUser(r, userName)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta := eventstore.Metadata{CorrelationID: httpapi.RequestID(r.Context()), Actor: caller.Actor()}
 	return command.Run(r.Context(), a.Commands, basket.StreamID(userName), func() (*basket.Basket, error) { return basket.New(userName) }, meta, decide)
 }
 

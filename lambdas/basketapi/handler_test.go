@@ -23,6 +23,7 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/httpapi"
 	"github.com/shopstream/shopstream/internal/payment"
 	"github.com/shopstream/shopstream/internal/registry"
 	"github.com/shopstream/shopstream/internal/testutil/localsfn"
@@ -40,7 +41,17 @@ type fixture struct {
 	store *memory.Store
 	sfn   *localsfn.SFN
 	wf    *localsfn.Hold
+	// as signs the requests of do and send in (ann by default); nil sends
+	// them anonymously.
+	as *httpapi.Caller
 }
+
+// The callers of the tests: ann owns the basket the tests use.
+var (
+	ann   = &httpapi.Caller{UserName: "ann", Groups: []string{"shopper"}}
+	cid   = &httpapi.Caller{UserName: "cid", Groups: []string{"shopper"}}
+	admin = &httpapi.Caller{UserName: "bob", Groups: []string{"shopper", httpapi.AdminGroup}}
+)
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
@@ -55,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 		Stage:           "dev",
 		Now:             func() time.Time { return now },
 	}
-	f := &fixture{h: api.Routes(), api: api, store: store, sfn: s, wf: wf}
+	f := &fixture{h: api.Routes(), api: api, store: store, sfn: s, wf: wf, as: ann}
 	f.product(t, "mug", 1250, 10)
 	f.product(t, "tea", 400, 10)
 	return f
@@ -89,6 +100,9 @@ func (f *fixture) do(t *testing.T, method, path, body string, header ...string) 
 // header lists names and values; "Host" sets the request's host.
 func (f *fixture) send(method, path, body string, header ...string) (int, map[string]any, error) {
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	if f.as != nil {
+		r = r.WithContext(httpapi.WithCaller(r.Context(), *f.as))
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		if header[i] == "Host" {
 			r.Host = header[i+1]
@@ -147,6 +161,7 @@ func TestBasketPricesFromCatalog(t *testing.T) {
 		t.Fatalf("after delete: %d %v", code, body)
 	}
 	// An unknown customer simply has an empty basket.
+	f.as = admin
 	if code, body := f.do(t, "GET", "/basket/nobody", ""); code != 200 || len(body["items"].([]any)) != 0 {
 		t.Fatalf("unknown basket: %d %v", code, body)
 	}

@@ -30,14 +30,16 @@ const (
 )
 
 // Routes returns the context's mux; paths are as API Gateway passes them.
+// Anyone may read the catalog; only admins change it (prices and stock
+// are the shop's, not its customers').
 func (a *API) Routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /product", a.create)
+	mux.HandleFunc("POST /product", httpapi.AdminOnly(a.create))
 	mux.HandleFunc("GET /product", a.list)
 	mux.HandleFunc("GET /product/{id}", a.get)
-	mux.HandleFunc("PUT /product/{id}", a.update)
-	mux.HandleFunc("DELETE /product/{id}", a.delete)
-	mux.HandleFunc("POST /product/{id}/stock", a.addStock)
+	mux.HandleFunc("PUT /product/{id}", httpapi.AdminOnly(a.update))
+	mux.HandleFunc("DELETE /product/{id}", httpapi.AdminOnly(a.delete))
+	mux.HandleFunc("POST /product/{id}/stock", httpapi.AdminOnly(a.addStock))
 	return mux
 }
 
@@ -173,9 +175,13 @@ func (a *API) addStock(w http.ResponseWriter, r *http.Request) {
 }
 
 // run executes one command on the product's stream with the request's
-// correlation metadata.
+// correlation metadata; the actor is the (admin) caller.
 func (a *API) run(r *http.Request, id string, decide func(*catalog.Product) ([]domain.Event, error)) (*catalog.Product, []eventstore.Event, error) {
-	meta := eventstore.Metadata{CorrelationID: httpapi.RequestID(r.Context()), Actor: "api:catalog"}
+	caller, err := httpapi.AuthorizeAdmin(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta := eventstore.Metadata{CorrelationID: httpapi.RequestID(r.Context()), Actor: caller.Actor()}
 	return command.Run(r.Context(), a.Commands, catalog.StreamID(id), func() (*catalog.Product, error) { return catalog.New(id) }, meta, decide)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopstream/shopstream/eventstore/memory"
 	"github.com/shopstream/shopstream/internal/catalog"
+	"github.com/shopstream/shopstream/internal/httpapi"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
@@ -19,7 +20,17 @@ type fixture struct {
 	api   *API
 	h     http.Handler
 	store *memory.Store
+	// as signs the requests of do in; nil sends them anonymously.
+	as *httpapi.Caller
 }
+
+// The callers of the access tests. Products have no owner: ann and cid
+// are both just shoppers to the catalog.
+var (
+	admin   = &httpapi.Caller{UserName: "bob", Groups: []string{"shopper", httpapi.AdminGroup}}
+	shopper = &httpapi.Caller{UserName: "ann", Groups: []string{"shopper"}}
+	other   = &httpapi.Caller{UserName: "cid"}
+)
 
 func newFixture(t *testing.T, lister Lister) *fixture {
 	store := memory.New()
@@ -27,12 +38,15 @@ func newFixture(t *testing.T, lister Lister) *fixture {
 		Commands: shoptest.RunnerOn(store),
 		Catalog:  lister,
 	}
-	return &fixture{api: api, h: api.Routes(), store: store}
+	return &fixture{api: api, h: api.Routes(), store: store, as: admin}
 }
 
 func (f *fixture) do(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	if f.as != nil {
+		r = r.WithContext(httpapi.WithCaller(r.Context(), *f.as))
+	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
 	var out map[string]any
@@ -69,6 +83,11 @@ func TestProductLifecycle(t *testing.T) {
 	events, _ := f.store.Load(context.Background(), catalog.StreamID(id), 1)
 	if len(events) != 2 || events[0].Type != "ProductCreated" || events[1].Type != "StockAdded" {
 		t.Fatalf("events %+v", events)
+	}
+	for _, e := range events {
+		if e.Metadata.Actor != "admin:bob" {
+			t.Fatalf("event %s: actor %q, want the admin who wrote it", e.Type, e.Metadata.Actor)
+		}
 	}
 
 	steps := []struct {
@@ -186,5 +205,62 @@ func TestListPagesTheReadModel(t *testing.T) {
 	code, body = f.do(t, "GET", "/product?category=toys", "")
 	if code != 200 || len(body["items"].([]any)) != 0 {
 		t.Fatalf("empty category: %d %v", code, body)
+	}
+}
+
+// Anyone may read the catalog; only an admin may change it. A refused
+// request answers 401 (no caller) or 403 and appends nothing.
+func TestProductAccess(t *testing.T) {
+	f := newFixture(t, failingLister{})
+	_, body := f.do(t, "POST", "/product", mug)
+	id := body["id"].(string)
+	cat := readmodeltest.Catalog(t, readmodeltest.Client(t))
+	f.api.Catalog = cat
+
+	type want struct{ anonymous, owner, other, admin int }
+	reads, writes := want{200, 200, 200, 200}, want{401, 403, 403, 0}
+	routes := []struct {
+		method, path, body string
+		want               want
+		adminStatus        int
+	}{
+		{"GET", "/product", "", reads, 200},
+		{"GET", "/product/" + id, "", reads, 200},
+		{"POST", "/product", mug, writes, 201},
+		{"PUT", "/product/" + id, `{"name":"Big mug"}`, writes, 200},
+		{"POST", "/product/" + id + "/stock", `{"quantity":1}`, writes, 200},
+		{"DELETE", "/product/" + id, "", writes, 204},
+	}
+	callers := []struct {
+		name   string
+		caller *httpapi.Caller
+		status func(want) int
+	}{
+		{"anonymous", nil, func(w want) int { return w.anonymous }},
+		{"owner", shopper, func(w want) int { return w.owner }},
+		{"other shopper", other, func(w want) int { return w.other }},
+		{"admin", admin, func(w want) int { return w.admin }},
+	}
+	for _, rt := range routes {
+		for _, c := range callers {
+			t.Run(rt.method+" "+rt.path+"/"+c.name, func(t *testing.T) {
+				want := c.status(rt.want)
+				if want == 0 {
+					want = rt.adminStatus
+				}
+				before := f.eventCount(t)
+				f.as = c.caller
+				code, body := f.do(t, rt.method, rt.path, rt.body)
+				if code != want {
+					t.Fatalf("%d %v, want %d", code, body, want)
+				}
+				switch {
+				case code == 401 && errCode(body) != "unauthenticated", code == 403 && errCode(body) != "forbidden":
+					t.Fatalf("error %v", body)
+				case code >= 400 && f.eventCount(t) != before:
+					t.Fatalf("a refused request appended %d events", f.eventCount(t)-before)
+				}
+			})
+		}
 	}
 }

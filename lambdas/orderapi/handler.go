@@ -5,9 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/shopstream/shopstream/eventstore"
+	"github.com/shopstream/shopstream/internal/config"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/httpapi"
 	"github.com/shopstream/shopstream/internal/readmodel"
@@ -16,6 +19,7 @@ import (
 // OrderReader reads the orders read model.
 type OrderReader interface {
 	ListByUser(ctx context.Context, userName, datePrefix string, limit int32, cursor string) ([]readmodel.Order, string, error)
+	List(ctx context.Context, limit int32, cursor string) ([]readmodel.Order, string, error)
 	Get(ctx context.Context, userName, orderID string) (readmodel.Order, error)
 }
 
@@ -39,24 +43,59 @@ const (
 )
 
 // Routes returns the context's mux; paths are as API Gateway passes them.
+// A customer reads their own orders; admins read anyone's, every order and
+// the audit trail.
 func (a *API) Routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /order", httpapi.AdminOnly(a.listAll))
 	mux.HandleFunc("GET /order/{userName}", a.list)
 	mux.HandleFunc("GET /order/{userName}/{orderId}", a.get)
-	mux.HandleFunc("GET /audit/{streamId}", a.audit)
+	mux.HandleFunc("GET /audit/{streamId}", httpapi.AdminOnly(a.audit))
 	return mux
+}
+
+// authorize checks the {userName} of the path: 401 without a caller, 400
+// for a malformed name, 403 for another user's unless the caller is an
+// admin. Nothing is read before it.
+func authorize(r *http.Request) (string, error) {
+	user := r.PathValue("userName")
+	if _, err := httpapi.Authenticate(r); err != nil {
+		return "", err
+	}
+	if err := domain.CheckID("userName", user); err != nil {
+		return "", err
+	}
+	_, err := httpapi.AuthorizeUser(r, user)
+	return user, err
+}
+
+// listAll pages through every customer's orders (a scan of the read
+// model, in no particular order), for admins.
+func (a *API) listAll(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := httpapi.Limit(q, defaultLimit, maxLimit)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	rows, next, err := a.Orders.List(r.Context(), int32(limit), q.Get("cursor"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WritePage(w, rows, next)
 }
 
 // orderDate accepts a year, month or day prefix of an RFC 3339 date.
 var orderDate = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
-	user := r.PathValue("userName")
-	q := r.URL.Query()
-	if err := domain.CheckID("userName", user); err != nil {
+	user, err := authorize(r)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	q := r.URL.Query()
 	date := q.Get("orderDate")
 	if date != "" && !orderDate.MatchString(date) {
 		httpapi.WriteError(w, r, domain.Invalid("orderDate", "must be YYYY, YYYY-MM or YYYY-MM-DD"))
@@ -75,13 +114,19 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	httpapi.WritePage(w, rows, next)
 }
 
+// get answers one order of the path's user: the read model finds an order
+// only under its own customer, so the path's user (checked against the
+// caller) is its owner.
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	user, id := r.PathValue("userName"), r.PathValue("orderId")
-	for _, c := range []error{domain.CheckID("userName", user), domain.CheckID("orderId", id)} {
-		if c != nil {
-			httpapi.WriteError(w, r, c)
-			return
-		}
+	user, err := authorize(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	id := r.PathValue("orderId")
+	if err := domain.CheckID("orderId", id); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
 	row, err := a.Orders.Get(r.Context(), user, id)
 	if errors.Is(err, readmodel.ErrNotFound) {
@@ -94,12 +139,20 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, row)
 }
 
+// AuditStreams are the stream id prefixes /audit reads: every aggregate's,
+// which are also the streams this function's role may query.
+var AuditStreams = []string{config.ProductStreams, config.BasketStreams, config.OrderStreams}
+
 // audit returns a stream's events in version order, from ?from= (default
 // 1), at most ?limit= of them, with the next page's from.
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 	stream := r.PathValue("streamId")
 	if err := domain.CheckID("streamId", stream); err != nil {
 		httpapi.WriteError(w, r, err)
+		return
+	}
+	if !slices.ContainsFunc(AuditStreams, func(p string) bool { return strings.HasPrefix(stream, p) }) {
+		httpapi.WriteError(w, r, domain.Invalid("streamId", "must start with one of %s", strings.Join(AuditStreams, ", ")))
 		return
 	}
 	q := r.URL.Query()

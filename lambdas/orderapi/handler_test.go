@@ -14,16 +14,35 @@ import (
 	"github.com/shopstream/shopstream/internal/catalog"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
+	"github.com/shopstream/shopstream/internal/httpapi"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
 	"github.com/shopstream/shopstream/internal/testutil/shoptest"
 )
 
+// The callers of the tests: ann owns the orders the tests place.
+var (
+	ann   = &httpapi.Caller{UserName: "ann", Groups: []string{"shopper"}}
+	cid   = &httpapi.Caller{UserName: "cid"}
+	admin = &httpapi.Caller{UserName: "bob", Groups: []string{httpapi.AdminGroup}}
+)
+
+// do serves GET path to an admin.
 func do(t *testing.T, a *API, path string) (int, map[string]any) {
 	t.Helper()
+	return doAs(t, a, admin, path)
+}
+
+// doAs serves GET path to caller (nil: anonymous).
+func doAs(t *testing.T, a *API, caller *httpapi.Caller, path string) (int, map[string]any) {
+	t.Helper()
 	w := httptest.NewRecorder()
-	a.Routes().ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+	r := httptest.NewRequest("GET", path, nil)
+	if caller != nil {
+		r = r.WithContext(httpapi.WithCaller(r.Context(), *caller))
+	}
+	a.Routes().ServeHTTP(w, r)
 	var out map[string]any
 	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
 		t.Fatalf("GET %s: %q: %v", path, w.Body.String(), err)
@@ -121,7 +140,7 @@ func TestAuditShowsEveryEventInOrder(t *testing.T) {
 	if code != 200 || len(body["events"].([]any)) != 1 || body["nextFrom"].(float64) != 3 {
 		t.Fatalf("page: %d %v", code, body)
 	}
-	for _, bad := range []struct{ path, field string }{{"/audit/product-mug?from=0", "from"}, {"/audit/product-mug?limit=x", "limit"}, {"/audit/a%20b", "streamId"}} {
+	for _, bad := range []struct{ path, field string }{{"/audit/product-mug?from=0", "from"}, {"/audit/product-mug?limit=x", "limit"}, {"/audit/a%20b", "streamId"}, {"/audit/checkout-c1", "streamId"}} {
 		if code, body := do(t, a, bad.path); code != 400 || field(body) != bad.field {
 			t.Fatalf("GET %s: %d %v", bad.path, code, body)
 		}
