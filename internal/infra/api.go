@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -19,42 +20,58 @@ type Route struct {
 	Method   string
 	Path     string // "/product/{id}"
 	Function string // config.Function name
+	// Public routes answer anyone; every other route needs a valid token
+	// of the user pool (the Cognito authorizer), and its function decides
+	// what the caller may do (its own resources, or anything for admins).
+	Public bool
 }
 
 // Routes returns the REST API's routes, in a stable order.
 func Routes() []Route {
 	catalog, basket, order := config.CatalogAPI.Name, config.BasketAPI.Name, config.OrderAPI.Name
+	const public = true
 	return []Route{
-		{"POST", "/product", catalog},
-		{"GET", "/product", catalog},
-		{"GET", "/product/{id}", catalog},
-		{"PUT", "/product/{id}", catalog},
-		{"DELETE", "/product/{id}", catalog},
-		{"POST", "/product/{id}/stock", catalog},
+		{"POST", "/product", catalog, !public},
+		{"GET", "/product", catalog, public},
+		{"GET", "/product/{id}", catalog, public},
+		{"PUT", "/product/{id}", catalog, !public},
+		{"DELETE", "/product/{id}", catalog, !public},
+		{"POST", "/product/{id}/stock", catalog, !public},
 
-		{"POST", "/basket", basket},
-		{"GET", "/basket/{userName}", basket},
-		{"DELETE", "/basket/{userName}", basket},
-		{"POST", "/basket/checkout", basket},
-		{"GET", "/checkout/{checkoutId}", basket},
+		{"GET", "/basket", basket, !public},
+		{"POST", "/basket", basket, !public},
+		{"GET", "/basket/{userName}", basket, !public},
+		{"DELETE", "/basket/{userName}", basket, !public},
+		{"POST", "/basket/checkout", basket, !public},
+		{"GET", "/checkout/{checkoutId}", basket, !public},
 
-		{"GET", "/order/{userName}", order},
-		{"GET", "/order/{userName}/{orderId}", order},
-		{"GET", "/audit/{streamId}", order},
+		{"GET", "/order", order, !public},
+		{"GET", "/order/{userName}", order, !public},
+		{"GET", "/order/{userName}/{orderId}", order, !public},
+		{"GET", "/audit/{streamId}", order, !public},
 	}
 }
 
+// AuthorizationHeader carries the caller's Cognito ID token (the raw JWT)
+// on every route that is not public.
+const AuthorizationHeader = "Authorization"
+
 // API is the REST API and the functions behind it.
 type API struct {
-	RestAPI   awsapigateway.RestApi
-	Functions map[string]awslambda.Function // by config.Function name
+	RestAPI    awsapigateway.RestApi
+	Authorizer awsapigateway.CognitoUserPoolsAuthorizer
+	Functions  map[string]awslambda.Function   // by config.Function name
+	Methods    map[string]awsapigateway.Method // by "METHOD /path"
 }
 
 // NewAPI creates the REST API, deployed to a stage named stage with access
 // logs and tracing, and one function per bounded context: catalog, basket
 // (with checkout) and order (with audit). Every route is a Lambda proxy
-// integration. The resources the functions need must already be bound.
-func NewAPI(scope constructs.Construct, id, stage string, fns *FunctionFactory) *API {
+// integration; every route but the public ones is behind a Cognito
+// authorizer of users, which passes the verified token's claims to the
+// function (requestContext.authorizer.claims). The resources the
+// functions need must already be bound.
+func NewAPI(scope constructs.Construct, id, stage string, users awscognito.IUserPool, fns *FunctionFactory) *API {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	functions := map[string]awslambda.Function{}
 	for _, f := range []config.Function{config.CatalogAPI, config.BasketAPI, config.OrderAPI} {
@@ -87,8 +104,24 @@ func NewAPI(scope constructs.Construct, id, stage string, fns *FunctionFactory) 
 			AllowTestInvoke: jsii.Bool(false),
 		})
 	}
+	authorizer := awsapigateway.NewCognitoUserPoolsAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
+		CognitoUserPools: &[]awscognito.IUserPool{users},
+		IdentitySource:   jsii.String("method.request.header." + AuthorizationHeader),
+	})
+	methods := map[string]awsapigateway.Method{}
 	for _, r := range Routes() {
-		api.Root().ResourceForPath(jsii.String(strings.TrimPrefix(r.Path, "/"))).AddMethod(jsii.String(r.Method), integrations[r.Function], nil)
+		opts := &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_COGNITO, Authorizer: authorizer}
+		if r.Public {
+			opts = &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_NONE}
+		}
+		m := api.Root().ResourceForPath(jsii.String(strings.TrimPrefix(r.Path, "/"))).AddMethod(jsii.String(r.Method), integrations[r.Function], opts)
+		if r.Public {
+			cdknag.NagSuppressions_AddResourceSuppressions(m, &[]*cdknag.NagPackSuppression{
+				{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String("public catalog reads, by design")},
+				{Id: jsii.String("AwsSolutions-COG4"), Reason: jsii.String("public catalog reads, by design")},
+			}, jsii.Bool(false))
+		}
+		methods[r.Method+" "+r.Path] = m
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(api, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-APIG2"), Reason: jsii.String(
@@ -96,15 +129,9 @@ func NewAPI(scope constructs.Construct, id, stage string, fns *FunctionFactory) 
 				"(DESIGN §6); API Gateway models would duplicate those rules in a second place.")},
 		{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
 			"No WAF web ACL in the sample stack (a monthly cost per ACL); associate one for production.")},
-		{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(
-			"The sample shop API is public, like the course project it follows; put an authorizer " +
-				"(Cognito or IAM) in front of it before real use.")},
-		{Id: jsii.String("AwsSolutions-COG4"), Reason: jsii.String(
-			"The sample shop API is public, like the course project it follows; put a Cognito " +
-				"authorizer in front of it before real use.")},
 		{Id: jsii.String("AwsSolutions-APIG6"), Reason: jsii.String(
 			"Access logging and X-Ray tracing are on; execution logging needs the account-wide API " +
 				"Gateway CloudWatch role, a singleton two stages in one account would fight over.")},
 	}, jsii.Bool(true))
-	return &API{RestAPI: api, Functions: functions}
+	return &API{RestAPI: api, Authorizer: authorizer, Functions: functions, Methods: methods}
 }

@@ -50,6 +50,7 @@ type Stack struct {
 	Ordering   *Ordering
 	Catalog    *CatalogProjection
 	Checkout   *workflows.Checkout
+	Identity   *Identity
 	API        *API
 }
 
@@ -107,11 +108,22 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	})
 	resources.AddStateMachine(config.CheckoutStateMachineARN, checkout.StateMachine)
 
-	api := NewAPI(stack, "Api", props.Stage, fns)
+	identity := NewIdentity(stack, "Identity")
+	api := NewAPI(stack, "Api", props.Stage, identity.UserPool, fns)
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Value:       api.RestAPI.Url(),
 		Description: jsii.String("Base URL of the REST API"),
+	})
+	// Clients sign in with these; the local runtime writes them to
+	// stack.env as USER_POOL_ID and USER_POOL_CLIENT_ID.
+	awscdk.NewCfnOutput(stack, jsii.String("UserPoolId"), &awscdk.CfnOutputProps{
+		Value:       identity.UserPool.UserPoolId(),
+		Description: jsii.String("Cognito user pool of the shop's users"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("UserPoolClientId"), &awscdk.CfnOutputProps{
+		Value:       identity.Client.UserPoolClientId(),
+		Description: jsii.String("App client for sign-in (public: no secret)"),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("CheckoutStateMachineArn"), &awscdk.CfnOutputProps{
 		Value: checkout.StateMachine.StateMachineArn(),
@@ -130,5 +142,5 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	}
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
-		Ordering: ordering, Catalog: catalog, Checkout: checkout, API: api}
+		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api}
 }

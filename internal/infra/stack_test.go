@@ -53,6 +53,10 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::StepFunctions::StateMachine": 1,
 		"AWS::ApiGateway::RestApi":         1,
 		"AWS::ApiGateway::Stage":           1,
+		"AWS::ApiGateway::Authorizer":      1,
+		"AWS::Cognito::UserPool":           1,
+		"AWS::Cognito::UserPoolClient":     1,
+		"AWS::Cognito::UserPoolGroup":      1,                           // admin
 		"AWS::Logs::LogGroup":              len(config.Functions()) + 2, // + API access logs, workflow logs
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
@@ -64,7 +68,8 @@ func TestStackResourceCounts(t *testing.T) {
 	counted := []string{"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::ApiGateway::Method",
 		"AWS::Lambda::Permission", "AWS::DynamoDB::Table", "AWS::Lambda::EventSourceMapping",
 		"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::SQS::Queue",
-		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup"}
+		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup",
+		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"}
 	for id, r := range synthesized.raw.Resources {
 		if !slices.Contains(known, r.Type) && !slices.Contains(counted, r.Type) {
 			t.Errorf("unexpected resource %s of type %s", id, r.Type)
@@ -557,20 +562,26 @@ func TestCatalogProjectionAndArchive(t *testing.T) {
 }
 
 // Every route of the issue reaches its function through a Lambda proxy
-// integration, and the stage is named after the deployment stage, with
-// access logs and tracing.
+// integration, behind the Cognito authorizer unless it is a public catalog
+// read, and the stage is named after the deployment stage, with access
+// logs and tracing.
 func TestAPIRoutes(t *testing.T) {
 	synth(t)
 	raw := synthesized.raw
-	// The routes the issue lists, by method and path, with the bounded
+	// The routes the issues list, by method and path, with the bounded
 	// context that serves them.
 	spec := map[string]string{
 		"POST /product": "catalogapi", "GET /product": "catalogapi", "GET /product/{id}": "catalogapi",
 		"PUT /product/{id}": "catalogapi", "DELETE /product/{id}": "catalogapi", "POST /product/{id}/stock": "catalogapi",
+		"GET /basket":            "basketapi",
 		"GET /basket/{userName}": "basketapi", "POST /basket": "basketapi", "DELETE /basket/{userName}": "basketapi",
 		"POST /basket/checkout": "basketapi", "GET /checkout/{checkoutId}": "basketapi",
+		"GET /order":            "orderapi",
 		"GET /order/{userName}": "orderapi", "GET /order/{userName}/{orderId}": "orderapi", "GET /audit/{streamId}": "orderapi",
 	}
+	// Anyone may browse the catalog; every other route needs a token.
+	public := map[string]bool{"GET /product": true, "GET /product/{id}": true}
+	authorizer := logicalID(synthesized.dev.API.Authorizer)
 	paths := map[string]string{} // resource logical id → path
 	var pathOf func(id string) string
 	pathOf = func(id string) string {
@@ -590,6 +601,14 @@ func TestAPIRoutes(t *testing.T) {
 	for id, m := range raw.ofType("AWS::ApiGateway::Method") {
 		p := m.Properties
 		route := p["HttpMethod"].(string) + " " + pathOf(p["ResourceId"].(map[string]any)["Ref"].(string))
+		switch {
+		case p["HttpMethod"] == "OPTIONS" || public[route]:
+			if p["AuthorizationType"] != "NONE" || p["AuthorizerId"] != nil {
+				t.Errorf("%s: authorization %v %v, want NONE", route, p["AuthorizationType"], p["AuthorizerId"])
+			}
+		case p["AuthorizationType"] != "COGNITO_USER_POOLS" || !reflect.DeepEqual(p["AuthorizerId"], ref(authorizer)):
+			t.Errorf("%s: authorization %v %v, want COGNITO_USER_POOLS by %s", route, p["AuthorizationType"], p["AuthorizerId"], authorizer)
+		}
 		integ := p["Integration"].(map[string]any)
 		if integ["Type"] != "AWS_PROXY" {
 			t.Errorf("%s (%s): integration %v, want AWS_PROXY", route, id, integ["Type"])
@@ -628,8 +647,8 @@ func TestNoPhysicalNames(t *testing.T) {
 		"LogGroupName", "ArchiveName", "Name"}
 	for id, r := range synthesized.raw.Resources {
 		if r.Type == "AWS::Lambda::EventSourceMapping" || r.Type == "AWS::Lambda::Permission" ||
-			r.Type == "AWS::Events::EventBus" || r.Type == "AWS::ApiGateway::RestApi" {
-			continue // FunctionName is a reference there; bus and API names are generated per stack below
+			r.Type == "AWS::Events::EventBus" || r.Type == "AWS::ApiGateway::RestApi" || r.Type == "AWS::ApiGateway::Authorizer" {
+			continue // FunctionName is a reference there; bus and API names are generated per stack below; an authorizer's name is the API's own
 		}
 		for _, n := range names {
 			if v, ok := r.Properties[n]; ok {
