@@ -56,7 +56,7 @@ const (
 // function using it and a permission for EventBridge.
 func deploy(t *testing.T, log *bytes.Buffer) (*iam.Service, *fakeFunctions) {
 	t.Helper()
-	s := iam.New(iam.Options{Enforce: true, Log: slog.New(slog.NewTextHandler(log, nil))})
+	s := iam.NewService(iam.Options{Enforce: true, Log: slog.New(slog.NewTextHandler(log, nil))})
 	fns := &fakeFunctions{}
 	watched := s.Watch(fns)
 	ctx := context.Background()
@@ -263,11 +263,11 @@ func TestMalformedPolicy(t *testing.T) {
 		"PolicyName": "p", "Roles": []any{"r"},
 		"PolicyDocument": doc(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringSortOf":{"k":"v"}}}}`),
 	}}
-	if _, err := iam.New(iam.Options{Enforce: true}).Create(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "unknown condition operator") {
+	if _, err := iam.NewService(iam.Options{Enforce: true}).Create(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "unknown condition operator") {
 		t.Fatalf("enforcing: %v, want the parse error", err)
 	}
 	var log bytes.Buffer
-	off := iam.New(iam.Options{Log: slog.New(slog.NewTextHandler(&log, nil))})
+	off := iam.NewService(iam.Options{Log: slog.New(slog.NewTextHandler(&log, nil))})
 	if _, err := off.Create(context.Background(), bad); err != nil {
 		t.Fatalf("not enforcing: %v", err)
 	}

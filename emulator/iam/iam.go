@@ -67,8 +67,12 @@ type Service struct {
 	parsed      map[string]*policy.Policy   // resource policy documents by their text
 }
 
-// New returns an empty Service.
-func New(opts Options) *Service {
+// New returns an empty Service with the default Options: malformed
+// policies are accepted with a notice and logs are discarded.
+func New() *Service { return NewService(Options{}) }
+
+// NewService returns an empty Service.
+func NewService(opts Options) *Service {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}

@@ -33,7 +33,7 @@ func TestCreate(t *testing.T) {
 		{typ: "AWS::SSM::Parameter", props: map[string]any{"Name": "/shop/x", "Type": "String", "Value": "v"},
 			ref: "/shop/x", attrs: map[string]string{"Value": "v", "Type": "String"}},
 	}
-	p := iam.New(iam.Options{})
+	p := iam.New()
 	for _, tt := range tests {
 		t.Run(tt.typ, func(t *testing.T) {
 			c, err := p.Create(context.Background(), stack.Resource{LogicalID: "Thing", Type: tt.typ, Properties: tt.props, StackName: "Shop"})
@@ -70,8 +70,8 @@ func match(got, want string) bool {
 
 func TestStableAcrossRestarts(t *testing.T) {
 	r := stack.Resource{LogicalID: "Key", Type: "AWS::KMS::Key", Properties: map[string]any{}, StackName: "Shop"}
-	a, _ := iam.New(iam.Options{}).Create(context.Background(), r)
-	b, _ := iam.New(iam.Options{}).Create(context.Background(), r)
+	a, _ := iam.New().Create(context.Background(), r)
+	b, _ := iam.New().Create(context.Background(), r)
 	if a.Ref != b.Ref || a.Attrs["Arn"] != b.Attrs["Arn"] {
 		t.Errorf("ids differ between runs: %v vs %v", a, b)
 	}

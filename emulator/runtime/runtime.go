@@ -145,7 +145,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		svc.esm,
 		svc.apigateway,
 		svc.cognito,
-		iam.New(),
+		iam.NewService(iam.Options{Log: rt.cfg.Log}),
 	)
 	if err != nil {
 		return nil, err
