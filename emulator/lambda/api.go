@@ -13,6 +13,9 @@ import (
 // Register mounts the Lambda Invoke REST API on the shared endpoint, so
 // `aws lambda invoke` and the SDK's lambda client reach local functions.
 func (s *Service) Register(srv *awsapi.Server) {
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
 	srv.Handle("POST /2015-03-31/functions/{name}/invocations", http.HandlerFunc(s.serveInvoke))
 }
 
@@ -58,8 +61,13 @@ func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amzn-Requestid", awsapi.RequestID())
 		w.WriteHeader(http.StatusAccepted)
 	case "DryRun":
-		// Validates the function and payload without running anything.
-		if _, err := s.lookup(name); err != nil {
+		// Validates the function, the caller's permission and the
+		// payload without running anything.
+		fn, err := s.lookup(name)
+		if err == nil {
+			err = s.authorize(r.Context(), fn)
+		}
+		if err != nil {
 			writeAPIError(w, err)
 			return
 		}

@@ -21,6 +21,9 @@ func (s *Service) InvokeAsync(ctx context.Context, function string, payload []by
 	if err != nil {
 		return err
 	}
+	if err := s.authorize(ctx, fn); err != nil {
+		return err
+	}
 	if err := checkPayload(payload, maxAsyncPayload); err != nil {
 		return err
 	}

@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/gopackage"
@@ -628,5 +630,84 @@ func TestIdleProcessesAreStopped(t *testing.T) {
 	}
 	if again := pidOf(t, s, "idle-fn"); again == first {
 		t.Error("invocation went to a stopped process")
+	}
+}
+
+func TestIssuedCredentials(t *testing.T) {
+	var asked []string
+	s, _ := newService(t, Config{Credentials: func(fn, role string) (Credentials, error) {
+		asked = append(asked, fn+" "+role)
+		return Credentials{AccessKeyID: "ASIAEXAMPLE0000000001", SecretAccessKey: "secret-" + fn, SessionToken: "token-" + fn}, nil
+	}})
+	role := "arn:aws:iam::000000000000:role/fn-role"
+	addFunction(t, s, "creds-fn", map[string]any{"Role": role})
+	if len(asked) != 1 || asked[0] != "creds-fn "+role {
+		t.Fatalf("credentials asked for %q, want the function name and its Role", asked)
+	}
+	var env map[string]string
+	if err := json.Unmarshal(invoke(t, s, "creds-fn", map[string]any{"op": "env"}).Payload, &env); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"AWS_ACCESS_KEY_ID": "ASIAEXAMPLE0000000001", "AWS_SECRET_ACCESS_KEY": "secret-creds-fn", "AWS_SESSION_TOKEN": "token-creds-fn"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q, want %q", k, env[k], v)
+		}
+	}
+}
+
+func TestInvokeIsAuthorized(t *testing.T) {
+	s, _ := newService(t, Config{})
+	srv, url := localtest.Serve(t)
+	s.Register(srv)
+	addFunction(t, s, "authz-fn", nil)
+	arn := FunctionARN("authz-fn")
+	iam := localtest.EnforceIAM(t, srv)
+	allowed := iam.Role("invoker", localtest.Allow([]string{"lambda:InvokeFunction"}, arn, arn+":*"))
+	denied := iam.Role("reader", localtest.Allow([]string{"lambda:GetFunction"}, arn))
+	client := func(creds aws.CredentialsProvider) *awslambda.Client {
+		return awslambda.New(awslambda.Options{Region: awsapi.Region, BaseEndpoint: aws.String(url), Credentials: creds})
+	}
+	ctx := context.Background()
+	echo := []byte(`{"op":"echo","value":"ok"}`)
+
+	if out, err := client(allowed).Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("authz-fn"), Payload: echo}); err != nil || string(out.Payload) != `"ok"` {
+		t.Fatalf("granted role: %v", err)
+	}
+	for _, typ := range []types.InvocationType{types.InvocationTypeRequestResponse, types.InvocationTypeEvent, types.InvocationTypeDryRun} {
+		_, err := client(denied).Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("authz-fn"), InvocationType: typ, Payload: echo})
+		var api smithy.APIError
+		var resp *awshttp.ResponseError
+		if !errors.As(err, &api) || api.ErrorCode() != "AccessDeniedException" || !errors.As(err, &resp) || resp.HTTPStatusCode() != 403 {
+			t.Fatalf("%s by a role without the grant: %v, want a 403 AccessDeniedException", typ, err)
+		}
+		want := "User: arn:aws:sts::000000000000:assumed-role/reader/reader is not authorized to perform: lambda:InvokeFunction on resource: " + arn +
+			" because no identity-based policy allows the lambda:InvokeFunction action"
+		if api.ErrorMessage() != want {
+			t.Fatalf("message %q\nwant    %q", api.ErrorMessage(), want)
+		}
+	}
+	// The administrator's keys (and anonymous calls) are not checked.
+	admin := aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
+	}))
+	if _, err := client(admin).Invoke(ctx, &awslambda.InvokeInput{FunctionName: aws.String("authz-fn"), Payload: echo}); err != nil {
+		t.Fatalf("admin: %v", err)
+	}
+
+	// In-process invocations act as their context's principal: a state
+	// machine's role, or nobody in particular (an event source mapping).
+	role := awsapi.WithPrincipal(ctx, awsapi.Principal{RoleARN: localtest.RoleARN("reader"), Session: "machine"})
+	if _, err := s.Invoke(role, "authz-fn", echo); !awsapi.IsAccessDenied(err) {
+		t.Fatalf("in-process as a role without the grant: %v", err)
+	}
+	if err := s.InvokeAsync(role, "authz-fn", echo); !awsapi.IsAccessDenied(err) {
+		t.Fatalf("async in-process as a role without the grant: %v", err)
+	}
+	if _, err := s.Invoke(ctx, "authz-fn", echo); err != nil {
+		t.Fatalf("in-process without a principal: %v", err)
+	}
+	if !strings.Contains(iam.Log.String(), "action=lambda:InvokeFunction") {
+		t.Errorf("denials are not logged: %s", iam.Log.String())
 	}
 }

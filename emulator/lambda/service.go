@@ -56,6 +56,12 @@ type Config struct {
 	// Endpoint is the local AWS endpoint URL given to functions as
 	// AWS_ENDPOINT_URL (e.g. "http://127.0.0.1:4566").
 	Endpoint string
+	// Credentials, when set, issues each function its own credentials for
+	// its execution role (the template's Role ARN; session: the function
+	// name), given to its processes as AWS_ACCESS_KEY_ID,
+	// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Without it every
+	// function gets the shared dummy key "test".
+	Credentials func(function, roleARN string) (Credentials, error)
 	// MaxConcurrency caps the processes per function (default 10); the
 	// template's ReservedConcurrentExecutions lowers it further.
 	MaxConcurrency int
@@ -77,6 +83,11 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Credentials are the AWS credentials a function's processes get.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
 // Service runs Lambda functions locally. It is a stack.Provisioner for
 // functions and permissions and a stack.Invoker.
 type Service struct {
@@ -85,6 +96,7 @@ type Service struct {
 	out     *output
 
 	mu     sync.RWMutex
+	srv    *awsapi.Server // set by Register; authorizes invocations
 	fns    map[string]*function
 	closed bool
 	async  sync.WaitGroup
@@ -171,6 +183,14 @@ func (s *Service) Create(ctx context.Context, r stack.Resource) (stack.Created, 
 		return stack.Created{}, fmt.Errorf("lambda: function %s (%s): %w", r.LogicalID, fn.name, err)
 	}
 	fn.pkg = pkg
+	if s.cfg.Credentials != nil {
+		role, _ := r.Properties["Role"].(string)
+		c, err := s.cfg.Credentials(fn.name, role)
+		if err != nil {
+			return stack.Created{}, fmt.Errorf("lambda: function %s: credentials for role %s: %w", r.LogicalID, role, err)
+		}
+		fn.creds = &c
+	}
 	if err := s.add(fn); err != nil {
 		return stack.Created{}, err
 	}
@@ -185,6 +205,7 @@ type function struct {
 	timeout          time.Duration
 	memoryMB         int
 	env              map[string]string
+	creds            *Credentials // nil: the shared dummy credentials
 
 	// slots bounds concurrent invocations (one process each).
 	slots  chan struct{}
@@ -296,8 +317,6 @@ func (fn *function) environ(cfg Config) []string {
 		"PATH="+os.Getenv("PATH"),
 		"TZ=:UTC",
 		"LANG=en_US.UTF-8",
-		"AWS_ACCESS_KEY_ID=test",
-		"AWS_SECRET_ACCESS_KEY=test",
 		"AWS_REGION="+awsapi.Region,
 		"AWS_DEFAULT_REGION="+awsapi.Region,
 		"AWS_LAMBDA_FUNCTION_NAME="+fn.name,
@@ -309,6 +328,11 @@ func (fn *function) environ(cfg Config) []string {
 		"LAMBDA_TASK_ROOT="+filepath.Dir(fn.binary),
 		"AWS_EXECUTION_ENV=AWS_Lambda_"+fn.runtime,
 	)
+	if c := fn.creds; c != nil {
+		env = append(env, "AWS_ACCESS_KEY_ID="+c.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+c.SecretAccessKey, "AWS_SESSION_TOKEN="+c.SessionToken)
+	} else {
+		env = append(env, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test")
+	}
 	if tmp := os.Getenv("TMPDIR"); tmp != "" {
 		env = append(env, "TMPDIR="+tmp)
 	}
@@ -369,6 +393,9 @@ func (s *Service) invokeNamed(ctx context.Context, function string, payload []by
 	if err != nil {
 		return result{}, err
 	}
+	if err := s.authorize(ctx, fn); err != nil {
+		return result{}, err
+	}
 	if err := checkPayload(payload, maxPayload); err != nil {
 		return result{}, err
 	}
@@ -376,6 +403,29 @@ func (s *Service) invokeNamed(ctx context.Context, function string, payload []by
 		payload = []byte("{}")
 	}
 	return s.invoke(ctx, fn, payload, tail)
+}
+
+// authorize checks lambda:InvokeFunction for the principal ctx acts as:
+// the caller's issued credentials, a state machine's role, or a service
+// (API Gateway, EventBridge) that the function's permissions must allow.
+// Lambda answers a denial with HTTP 403.
+func (s *Service) authorize(ctx context.Context, fn *function) error {
+	s.mu.RLock()
+	srv := s.srv
+	s.mu.RUnlock()
+	var err error
+	if srv != nil {
+		err = srv.Authorize(ctx, "lambda:InvokeFunction", fn.arn, nil)
+	} else {
+		err = awsapi.Authorize(ctx, "lambda:InvokeFunction", fn.arn, nil)
+	}
+	var ae *awsapi.Error
+	if errors.As(err, &ae) && awsapi.IsAccessDenied(ae) {
+		denied := *ae
+		denied.Status = http.StatusForbidden
+		return &denied
+	}
+	return err
 }
 
 func checkPayload(payload []byte, limit int) error {
