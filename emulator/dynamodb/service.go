@@ -85,10 +85,13 @@ func (s *Service) Register(srv *awsapi.Server) {
 }
 
 func (s *Service) handler(ops map[string]func([]byte) (any, error)) awsapi.Handler {
-	return func(_ context.Context, op string, body []byte) (any, error) {
+	return func(ctx context.Context, op string, body []byte) (any, error) {
 		f, ok := ops[op]
 		if !ok {
 			return nil, &awsapi.Error{Type: "UnknownOperationException", Message: "Unknown operation " + op, Status: http.StatusBadRequest}
+		}
+		if err := s.authorize(ctx, op, body); err != nil {
+			return nil, err
 		}
 		out, err := f(body)
 		if err != nil {
