@@ -154,6 +154,9 @@ func (s *Service) Register(srv *awsapi.Server) {
 		if !ok {
 			return nil, &awsapi.Error{Type: "UnsupportedOperation", Message: op + " is not supported by the local SQS.", Status: http.StatusBadRequest}
 		}
+		if err := s.authorize(ctx, op, body); err != nil {
+			return nil, err
+		}
 		out, err := f(ctx, body)
 		var ae *apiError
 		if errors.As(err, &ae) {
