@@ -1,6 +1,7 @@
 package eventbridge
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -40,7 +41,7 @@ type putEventsResult struct {
 	ErrorMessage string `json:",omitempty"`
 }
 
-func (s *Service) putEvents(body []byte) (any, error) {
+func (s *Service) putEvents(ctx context.Context, body []byte) (any, error) {
 	var in struct{ Entries []putEventsEntry }
 	if err := decodeInput(body, &in); err != nil {
 		return nil, err
@@ -55,9 +56,25 @@ func (s *Service) putEvents(body []byte) (any, error) {
 	if size > maxEntriesSize {
 		return nil, validation("Total size of the entries in the request is over the limit (%d bytes, the limit is %d).", size, maxEntriesSize)
 	}
-	results, failed, err := s.accept(in.Entries)
+	allowed, denied, err := s.authorizeEntries(ctx, in.Entries)
 	if err != nil {
 		return nil, err
+	}
+	entries := make([]putEventsEntry, len(allowed))
+	for i, j := range allowed {
+		entries[i] = in.Entries[j]
+	}
+	accepted, failed, err := s.accept(entries)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]putEventsResult, len(in.Entries))
+	for i, j := range allowed {
+		results[j] = accepted[i]
+	}
+	for j, r := range denied {
+		results[j] = r
+		failed++
 	}
 	return map[string]any{"FailedEntryCount": failed, "Entries": results}, nil
 }

@@ -245,7 +245,13 @@ func (s *Service) deliverLambda(ctx context.Context, d *delivery, payload []byte
 	if s.cfg.Invoker == nil {
 		return permanent{errors.New("no Lambda invoker is configured for function targets")}
 	}
+	// EventBridge invokes as itself for the rule: the function's
+	// AWS::Lambda::Permission must allow that (checked when IAM is on).
+	ctx = awsapi.WithPrincipal(ctx, awsapi.Principal{Service: principal, SourceARN: d.RuleARN})
 	res, err := s.cfg.Invoker.Invoke(ctx, d.Target.ARN, payload)
+	if awsapi.IsAccessDenied(err) {
+		return permanent{fmt.Errorf("invoke %s: %w", d.Target.ARN, err)}
+	}
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", d.Target.ARN, err)
 	}
@@ -267,6 +273,11 @@ func (s *Service) deliverStates(ctx context.Context, d *delivery, payload []byte
 	if err != nil {
 		return permanent{err}
 	}
+	if d.Target.RoleARN != "" {
+		// EventBridge starts the execution with the target's role, whose
+		// policies must allow states:StartExecution.
+		ctx = awsapi.WithPrincipal(ctx, awsapi.Principal{RoleARN: d.Target.RoleARN, Session: d.RuleName})
+	}
 	_, err = s.cfg.Caller.Call(ctx, "AWSStepFunctions.StartExecution", body)
 	var ae *awsapi.Error
 	switch {
@@ -274,7 +285,7 @@ func (s *Service) deliverStates(ctx context.Context, d *delivery, payload []byte
 		return nil
 	case errors.As(err, &ae) && ae.Type == "ExecutionAlreadyExists":
 		return nil // an earlier attempt started it
-	case errors.As(err, &ae) && (ae.Type == "StateMachineDoesNotExist" || ae.Type == "InvalidArn" || ae.Type == "UnknownOperationException"):
+	case errors.As(err, &ae) && (ae.Type == "StateMachineDoesNotExist" || ae.Type == "InvalidArn" || ae.Type == "UnknownOperationException" || awsapi.IsAccessDenied(ae)):
 		return permanent{fmt.Errorf("start execution of %s: %w", d.Target.ARN, err)}
 	}
 	return fmt.Errorf("start execution of %s: %w", d.Target.ARN, err)

@@ -326,7 +326,7 @@ func busName(nameOrARN string) string {
 // Register serves the EventBridge JSON protocol on srv.
 func (s *Service) Register(srv *awsapi.Server) {
 	ops := map[string]func([]byte) (any, error){
-		"PutEvents": s.putEvents, "PutRule": s.putRule, "DescribeRule": s.describeRule,
+		"PutRule": s.putRule, "DescribeRule": s.describeRule,
 		"ListRules": s.listRules, "DeleteRule": s.deleteRule, "EnableRule": s.enableRule,
 		"DisableRule": s.disableRule, "PutTargets": s.putTargets, "RemoveTargets": s.removeTargets,
 		"ListTargetsByRule": s.listTargetsByRule, "TestEventPattern": s.testEventPattern,
@@ -334,10 +334,16 @@ func (s *Service) Register(srv *awsapi.Server) {
 		"ListEventBuses": s.listEventBuses, "DeleteEventBus": s.deleteEventBus,
 		"CreateArchive": s.createArchive, "DescribeArchive": s.describeArchive, "ListArchives": s.listArchives,
 	}
-	srv.Register(TargetPrefix, "1.1", "", func(_ context.Context, op string, body []byte) (any, error) {
+	srv.Register(TargetPrefix, "1.1", "", func(ctx context.Context, op string, body []byte) (any, error) {
+		if op == "PutEvents" {
+			return s.putEvents(ctx, body) // authorized per entry
+		}
 		f, ok := ops[op]
 		if !ok {
 			return nil, &awsapi.Error{Type: "UnknownOperationException", Message: op + " is not supported by the local EventBridge.", Status: http.StatusBadRequest}
+		}
+		if err := s.authorize(ctx, op, body); err != nil {
+			return nil, err
 		}
 		return f(body)
 	})

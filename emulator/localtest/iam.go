@@ -20,6 +20,7 @@ type IAM struct {
 	t       testing.TB
 	Service *iam.Service
 	Log     *SyncBuffer // the Service's log: denials and notices
+	n       int
 }
 
 // EnforceIAM installs an iam.Service as srv's Authorizer: requests signed
@@ -71,4 +72,29 @@ func Allow(actions []string, resources ...string) string {
 		"Effect": "Allow", "Action": actions, "Resource": resources,
 	}}})
 	return string(raw)
+}
+
+// LambdaPermission adds an AWS::Lambda::Permission letting principal
+// (a service such as "events.amazonaws.com") invoke the function for
+// sourceARN, as the template resource would.
+func (i *IAM) LambdaPermission(functionARN, principal, sourceARN string) {
+	i.t.Helper()
+	props := map[string]any{"FunctionName": functionARN, "Action": "lambda:InvokeFunction", "Principal": principal}
+	if sourceARN != "" {
+		props["SourceArn"] = sourceARN
+	}
+	i.n++
+	r := stack.Resource{LogicalID: fmt.Sprintf("Permission%d", i.n), Type: "AWS::Lambda::Permission", StackName: "Test", Properties: props}
+	if _, err := i.Service.Watch(recordOnly{}).Create(context.Background(), r); err != nil {
+		i.t.Fatal(err)
+	}
+}
+
+// recordOnly provisions nothing: the watching iam.Service records.
+type recordOnly struct{}
+
+func (recordOnly) Types() []string { return []string{"AWS::Lambda::Permission"} }
+
+func (recordOnly) Create(_ context.Context, r stack.Resource) (stack.Created, error) {
+	return stack.Created{Ref: r.LogicalID}, nil
 }
