@@ -207,7 +207,7 @@ func (s *Service) launch(e *execution, m *machine, input any) {
 		e.mu.Unlock()
 		return
 	}
-	ctx, cancel := context.WithCancelCause(s.base)
+	ctx, cancel := context.WithCancelCause(awsapi.WithPrincipal(s.base, machinePrincipal(m)))
 	var stopTimer context.CancelFunc = func() {}
 	if t := m.parsed.TimeoutSeconds; t > 0 {
 		deadline := e.rec.Start.Add(time.Duration(t) * time.Second)

@@ -103,6 +103,9 @@ func (s *Service) handle(ctx context.Context, op string, body []byte) (any, erro
 	if !ok {
 		return nil, &awsapi.Error{Type: "UnknownOperationException", Message: "unknown operation " + op, Status: 400}
 	}
+	if err := s.authorize(ctx, op, body); err != nil {
+		return nil, err
+	}
 	return h(s, ctx, body)
 }
 
