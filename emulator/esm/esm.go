@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
@@ -128,6 +129,35 @@ type mapping struct {
 
 	// SQS only.
 	concurrency int
+
+	// disabled is set once the function's execution role was denied a
+	// call the mapping needs: its pollers stop (see disable).
+	disabled atomic.Bool
+}
+
+// as returns ctx acting as the function's execution role: Lambda polls
+// the source and sends to the on-failure destination with it, so the role
+// needs sqs:ReceiveMessage, DeleteMessage and GetQueueAttributes on a
+// queue, and dynamodb:DescribeStream, GetShardIterator, GetRecords and
+// ListStreams for a stream (the Lambda Developer Guide's "execution role
+// permissions" for each source).
+func (m *mapping) as(ctx context.Context) context.Context {
+	return awsapi.WithPrincipal(ctx, awsapi.Principal{Function: m.functionARN})
+}
+
+// disable stops the mapping for good when err is an access denial, with
+// one error line: AWS refuses such a mapping (or disables it), and
+// retrying cannot succeed until the role changes. It reports whether err
+// was one.
+func (s *Service) disable(m *mapping, err error) bool {
+	if !awsapi.IsAccessDenied(err) {
+		return false
+	}
+	if m.disabled.CompareAndSwap(false, true) {
+		s.cfg.Log.Error("esm: mapping stopped: the function's execution role lacks a permission the event source mapping needs",
+			"mapping", m.logicalID, "function", m.function, "source", m.sourceARN, "err", err)
+	}
+	return true
 }
 
 type sourceKind int

@@ -3,6 +3,7 @@ package esm_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"sort"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/shopstream/shopstream/emulator/awsapi"
 	localddb "github.com/shopstream/shopstream/emulator/dynamodb"
 	"github.com/shopstream/shopstream/emulator/esm"
 	"github.com/shopstream/shopstream/emulator/gopackage"
@@ -26,6 +28,7 @@ import (
 // localStack runs the real DynamoDB, SQS and Lambda services behind one
 // endpoint, with this package's mappings on top.
 type localStack struct {
+	srv      *awsapi.Server
 	endpoint string
 	lambda   *lambda.Service
 	esm      *esm.Service
@@ -33,6 +36,7 @@ type localStack struct {
 	sqs      *localsqs.Service
 	cfg      aws.Config
 	out      *localtest.SyncBuffer
+	log      *localtest.SyncBuffer // the mappings' log
 }
 
 // lambdaCache is shared by the tests of a run so each function builds once.
@@ -44,7 +48,7 @@ func newLocalStack(t testing.TB, invoker func(*lambda.Service) stack.Invoker) *l
 	t.Helper()
 	db := localtest.OpenDB(t, "")
 	srv, url := localtest.Serve(t)
-	ls := &localStack{endpoint: url, out: &localtest.SyncBuffer{}, cfg: awstest.Config(url)}
+	ls := &localStack{srv: srv, endpoint: url, out: &localtest.SyncBuffer{}, log: &localtest.SyncBuffer{}, cfg: awstest.Config(url)}
 	var err error
 	if ls.ddb, err = localddb.New(db, time.Now); err != nil {
 		t.Fatal(err)
@@ -60,7 +64,8 @@ func newLocalStack(t testing.TB, invoker func(*lambda.Service) stack.Invoker) *l
 	if invoker != nil {
 		inv = invoker(ls.lambda)
 	}
-	ls.esm, err = esm.New(esm.Config{Caller: srv, Invoker: inv, DB: db, PollInterval: 10 * time.Millisecond, RetryDelay: 10 * time.Millisecond, SQSWaitSeconds: 1})
+	ls.esm, err = esm.New(esm.Config{Caller: srv, Invoker: inv, DB: db, PollInterval: 10 * time.Millisecond, RetryDelay: 10 * time.Millisecond, SQSWaitSeconds: 1,
+		Log: slog.New(slog.NewTextHandler(ls.log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

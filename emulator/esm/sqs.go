@@ -44,7 +44,7 @@ func (p *sqsPoller) logOnce(msg string, err error) {
 
 func (p *sqsPoller) run() {
 	s, m := p.s, p.m
-	for s.ctx.Err() == nil {
+	for s.ctx.Err() == nil && !m.disabled.Load() {
 		if p.url == "" {
 			url, err := s.queueURL(s.ctx, m.sourceARN)
 			if err != nil {
@@ -53,6 +53,11 @@ func (p *sqsPoller) run() {
 				continue
 			}
 			p.url = url
+			// Lambda reads the queue's attributes with the role first.
+			err = s.call(m.as(s.ctx), sqsAPI+"GetQueueAttributes", map[string]any{"QueueUrl": url, "AttributeNames": []string{"VisibilityTimeout"}}, nil)
+			if s.disable(m, err) {
+				return
+			}
 		}
 		msgs, err := p.receive(min(10, m.batchSize), s.cfg.SQSWaitSeconds)
 		if err != nil {
@@ -108,9 +113,9 @@ func (p *sqsPoller) receive(n, waitSeconds int) ([]sqsMessage, error) {
 		"MessageAttributeNames":       []string{"All"},
 	}
 	var out struct{ Messages []sqsMessage }
-	err := p.s.call(p.s.ctx, sqsAPI+"ReceiveMessage", in, &out)
+	err := p.s.call(p.m.as(p.s.ctx), sqsAPI+"ReceiveMessage", in, &out)
 	if err != nil {
-		if p.s.ctx.Err() != nil {
+		if p.s.ctx.Err() != nil || p.s.disable(p.m, err) {
 			return nil, err
 		}
 		var ae *awsapi.Error
@@ -247,7 +252,10 @@ func (p *sqsPoller) delete(msgs []sqsMessage) {
 		}
 		// Deletes use a fresh context: a batch that succeeded should be
 		// deleted even while the service is stopping.
-		err := p.s.call(detached(p.s.ctx), sqsAPI+"DeleteMessageBatch", map[string]any{"QueueUrl": p.url, "Entries": entries}, &out)
+		err := p.s.call(p.m.as(detached(p.s.ctx)), sqsAPI+"DeleteMessageBatch", map[string]any{"QueueUrl": p.url, "Entries": entries}, &out)
+		if p.s.disable(p.m, err) {
+			return
+		}
 		if err != nil {
 			p.logOnce("esm: delete failed; messages will be delivered again", err)
 		} else if len(out.Failed) > 0 {

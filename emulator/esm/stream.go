@@ -57,10 +57,14 @@ func (s *Service) superviseStream(m *mapping, firstRun bool, startedAt time.Time
 	running, done := map[string]bool{}, map[string]bool{}
 	finished := make(chan string)
 	var lastErr string
-	for {
-		shards, err := s.describeShards(m.sourceARN)
+	// Lambda lists the streams with the role first.
+	if err := s.call(m.as(s.ctx), streamsAPI+"ListStreams", map[string]any{}, nil); s.disable(m, err) {
+		return
+	}
+	for !m.disabled.Load() {
+		shards, err := s.describeShards(m, m.sourceARN)
 		if err != nil {
-			if s.ctx.Err() != nil {
+			if s.ctx.Err() != nil || s.disable(m, err) {
 				return
 			}
 			if err.Error() != lastErr {
@@ -106,7 +110,7 @@ func (s *Service) superviseStream(m *mapping, firstRun bool, startedAt time.Time
 	}
 }
 
-func (s *Service) describeShards(streamARN string) ([]shardInfo, error) {
+func (s *Service) describeShards(m *mapping, streamARN string) ([]shardInfo, error) {
 	var all []shardInfo
 	start := ""
 	for {
@@ -120,7 +124,7 @@ func (s *Service) describeShards(streamARN string) ([]shardInfo, error) {
 				LastEvaluatedShardId string
 			}
 		}
-		if err := s.call(s.ctx, streamsAPI+"DescribeStream", in, &out); err != nil {
+		if err := s.call(m.as(s.ctx), streamsAPI+"DescribeStream", in, &out); err != nil {
 			return nil, err
 		}
 		all = append(all, out.StreamDescription.Shards...)
@@ -167,10 +171,13 @@ func (w *shardWorker) run() bool {
 		// re-read a filtered-out tail.
 		tail string
 	)
-	for s.ctx.Err() == nil {
+	for s.ctx.Err() == nil && !m.disabled.Load() {
 		if len(pending) < m.batchSize && !ended {
 			if iter == "" {
 				it, err := w.iterator()
+				if s.disable(m, err) {
+					return false
+				}
 				if err != nil {
 					w.logOnce("esm: get shard iterator failed; retrying", err)
 					s.sleep(s.cfg.RetryDelay)
@@ -179,6 +186,9 @@ func (w *shardWorker) run() bool {
 				iter, pending, firstAt, tail = it, nil, time.Time{}, ""
 			}
 			recs, skipped, next, err := w.getRecords(iter, min(m.batchSize-len(pending), 1000))
+			if s.disable(m, err) {
+				return false
+			}
 			if err != nil {
 				var ae *awsapi.Error
 				if errors.As(err, &ae) && (ae.Type == "ExpiredIteratorException" || ae.Type == "TrimmedDataAccessException") {
@@ -262,14 +272,14 @@ func (w *shardWorker) iterator() (string, error) {
 		in["ShardIteratorType"] = "TRIM_HORIZON"
 	}
 	var out struct{ ShardIterator string }
-	err := w.s.call(w.s.ctx, streamsAPI+"GetShardIterator", in, &out)
+	err := w.s.call(w.m.as(w.s.ctx), streamsAPI+"GetShardIterator", in, &out)
 	var ae *awsapi.Error
 	if ok && errors.As(err, &ae) && ae.Type == "TrimmedDataAccessException" {
 		// The checkpoint is older than the stream's retention: what is
 		// left starts at the horizon.
 		in["ShardIteratorType"] = "TRIM_HORIZON"
 		delete(in, "SequenceNumber")
-		err = w.s.call(w.s.ctx, streamsAPI+"GetShardIterator", in, &out)
+		err = w.s.call(w.m.as(w.s.ctx), streamsAPI+"GetShardIterator", in, &out)
 	}
 	if err != nil {
 		return "", err
@@ -288,7 +298,7 @@ func (w *shardWorker) getRecords(iter string, limit int) (recs []streamRecord, s
 		Records           []json.RawMessage
 		NextShardIterator string
 	}
-	if err := w.s.call(w.s.ctx, streamsAPI+"GetRecords", map[string]any{"ShardIterator": iter, "Limit": max(limit, 1)}, &out); err != nil {
+	if err := w.s.call(w.m.as(w.s.ctx), streamsAPI+"GetRecords", map[string]any{"ShardIterator": iter, "Limit": max(limit, 1)}, &out); err != nil {
 		return nil, "", "", err
 	}
 	recs = make([]streamRecord, 0, len(out.Records))
@@ -467,9 +477,12 @@ func (w *shardWorker) giveUp(recs []streamRecord, condition string, invokes int,
 	if m.onFailure != "" {
 		body, _ := json.Marshal(w.failureRecord(recs, condition, invokes, functionError))
 		for {
-			err := s.sendMessage(m.onFailure, string(body))
+			err := s.sendMessage(m, m.onFailure, string(body))
 			if err == nil {
 				break
+			}
+			if s.disable(m, err) {
+				return false
 			}
 			w.logOnce("esm: send to on-failure destination failed; retrying", err)
 			if !s.sleep(s.cfg.RetryDelay) {
@@ -510,12 +523,13 @@ func (w *shardWorker) failureRecord(recs []streamRecord, condition string, invok
 	}
 }
 
-func (s *Service) sendMessage(queueARN, body string) error {
+// sendMessage sends to an on-failure destination with the function's role.
+func (s *Service) sendMessage(m *mapping, queueARN, body string) error {
 	url, err := s.queueURL(s.ctx, queueARN)
 	if err != nil {
 		return err
 	}
-	return s.call(s.ctx, "AmazonSQS.SendMessage", map[string]string{"QueueUrl": url, "MessageBody": body}, nil)
+	return s.call(m.as(s.ctx), "AmazonSQS.SendMessage", map[string]string{"QueueUrl": url, "MessageBody": body}, nil)
 }
 
 func truncate(b []byte) string {
