@@ -179,6 +179,9 @@ func (s *Service) Register(srv *awsapi.Server) {
 		if !ok {
 			return nil, &awsapi.Error{Type: "UnsupportedOperationException", Message: op + " is not supported by the local Cognito.", Status: http.StatusBadRequest}
 		}
+		if err := authorize(ctx, op, body); err != nil {
+			return nil, err
+		}
 		return f(ctx, body)
 	})
 	srv.Handle("GET /{pool}/.well-known/jwks.json", http.HandlerFunc(s.serveJWKS))
