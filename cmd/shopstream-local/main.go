@@ -15,16 +15,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/shopstream/shopstream/cmd/shopstream-local/sample"
 	"github.com/shopstream/shopstream/emulator/runtime"
 )
 
@@ -56,7 +53,7 @@ func run(args []string) error {
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "multiplier for Step Functions waits and retry intervals (0.01 = 100x faster)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	envFile := fs.String("env-file", "", "write the endpoint, credentials and stack outputs as KEY=VALUE lines here\n(default: <data>/stack.env; none with --in-memory)")
-	sampleCatalog := fs.Bool("sample-catalog", false, "create a small sample catalog through the API once the stack is up")
+	sampleCatalog := fs.Bool("sample-catalog", false, "create demo users (an admin and two shoppers) and a small sample catalog\nthrough the API once the stack is up; prints the users and their passwords")
 	fs.Var(params, "param", "template parameter override `Name=Value` (repeatable)")
 	buildTags := fs.String("build-tags", "", "comma-separated go build tags for every function binary (tests/e2e uses\nfaultinject for its test-only faults; the default builds what ships)")
 	fs.Var(fnEnv, "function-env", "extra environment variable for a function, `function:KEY=VALUE`; the function is named by\nits Go package (ordering), logical id or FunctionName (repeatable)")
@@ -78,7 +75,11 @@ func run(args []string) error {
 		cfg.EnvFile = filepath.Join(cfg.DataDir, "stack.env")
 	}
 	if *sampleCatalog {
-		cfg.Ready = loadSample
+		dataDir := cfg.DataDir
+		if cfg.InMemory {
+			dataDir = ""
+		}
+		cfg.Ready = sampleStack(dataDir, cfg.EnvFile)
 	}
 	for _, tag := range strings.Split(*buildTags, ",") {
 		if tag = strings.TrimSpace(tag); tag != "" {
@@ -98,27 +99,6 @@ func run(args []string) error {
 		stop()
 	}()
 	return runtime.Run(ctx, cfg)
-}
-
-// loadSample creates the sample catalog through the stack's first API once
-// it is up, so a first run has something to browse and buy.
-func loadSample(ctx context.Context, rt *runtime.Runtime) error {
-	urls := rt.APIURLs()
-	if len(urls) == 0 {
-		return fmt.Errorf("sample catalog: the stack has no API to load it through")
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	ids, err := sample.Load(ctx, http.DefaultClient, urls[0])
-	if err != nil {
-		return err
-	}
-	if len(ids) == 0 {
-		fmt.Println("  sample catalog: the catalog already has products; nothing created")
-		return nil
-	}
-	fmt.Printf("  sample catalog: %d products created through %sproduct\n", len(ids), urls[0])
-	return nil
 }
 
 // paramFlag collects repeated --param Name=Value flags.

@@ -21,7 +21,9 @@ func (rt *Runtime) EnvVars() map[string]string {
 		vars[snake(k)] = fmt.Sprint(v)
 	}
 	vars["AWS_ENDPOINT_URL"] = rt.awsURL
+	// AWS CLI v1 reads only AWS_DEFAULT_REGION; the SDKs read AWS_REGION.
 	vars["AWS_REGION"] = awsapi.Region
+	vars["AWS_DEFAULT_REGION"] = awsapi.Region
 	vars["AWS_ACCESS_KEY_ID"] = "local"
 	vars["AWS_SECRET_ACCESS_KEY"] = "local"
 	if urls := rt.APIURLs(); len(urls) > 0 {

@@ -234,6 +234,7 @@ func TestEnvFile(t *testing.T) {
 		"API_URL=" + rt.APIURLs()[0] + "\n",
 		"TABLE_NAME=" + rt.Deployed().Outputs["TableName"].(string) + "\n",
 		"AWS_REGION=us-east-1\n",
+		"AWS_DEFAULT_REGION=us-east-1\n", // AWS CLI v1 reads only this one
 	} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("env file lacks %q:\n%s", want, got)

@@ -39,10 +39,11 @@ func Catalog() ([]Product, error) {
 }
 
 // Load creates every sample product through the API at apiURL (the stage
-// base URL, e.g. http://127.0.0.1:3000/dev/) and returns their ids. A
+// base URL, e.g. http://127.0.0.1:3000/dev/), as the admin whose ID token
+// is given (product writes are admin-only), and returns their ids. A
 // catalog that already lists products is left alone (no ids, no error), so
 // restarting with the flag does not create the products twice.
-func Load(ctx context.Context, client *http.Client, apiURL string) ([]string, error) {
+func Load(ctx context.Context, client *http.Client, apiURL, idToken string) ([]string, error) {
 	ps, err := Catalog()
 	if err != nil {
 		return nil, err
@@ -58,6 +59,7 @@ func Load(ctx context.Context, client *http.Client, apiURL string) ([]string, er
 			return ids, err
 		}
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", idToken)
 		res, err := client.Do(req)
 		if err != nil {
 			return ids, fmt.Errorf("sample: create %s: %w", p.Name, err)

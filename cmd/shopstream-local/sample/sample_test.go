@@ -35,6 +35,10 @@ func TestLoadPostsEveryProduct(t *testing.T) {
 			}
 			return
 		}
+		if r.Header.Get("Authorization") != "admin-token" {
+			http.Error(w, `{"message":"Unauthorized"}`, 401)
+			return
+		}
 		if r.Method != "POST" || r.URL.Path != "/dev/product" {
 			http.Error(w, "wrong route "+r.URL.Path, 404)
 			return
@@ -51,7 +55,7 @@ func TestLoadPostsEveryProduct(t *testing.T) {
 		_, _ = w.Write([]byte(`{"id":"p` + strings.Repeat("x", len(got)) + `"}`))
 	}))
 	defer ts.Close()
-	ids, err := Load(context.Background(), ts.Client(), ts.URL+"/dev/")
+	ids, err := Load(context.Background(), ts.Client(), ts.URL+"/dev/", "admin-token")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +64,14 @@ func TestLoadPostsEveryProduct(t *testing.T) {
 		t.Fatalf("loaded %d (%v), posted %d", len(ids), ids, len(got))
 	}
 	// A second load finds the catalog filled and creates nothing.
-	if ids, err := Load(context.Background(), ts.Client(), ts.URL+"/dev/"); err != nil || len(ids) != 0 || len(got) != len(ps) {
+	if ids, err := Load(context.Background(), ts.Client(), ts.URL+"/dev/", "admin-token"); err != nil || len(ids) != 0 || len(got) != len(ps) {
 		t.Fatalf("second load: %v %v, %d posted", ids, err, len(got))
 	}
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"code":"invalid_field"}}`, 400)
 	}))
 	defer failing.Close()
-	if _, err := Load(context.Background(), failing.Client(), failing.URL); err == nil || !strings.Contains(err.Error(), "400") {
+	if _, err := Load(context.Background(), failing.Client(), failing.URL, "admin-token"); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Fatalf("failing API: %v", err)
 	}
 }
