@@ -69,12 +69,32 @@ type Config struct {
 	// written, before the banner (the command loads its sample catalog
 	// here). An error stops the runtime.
 	Ready func(ctx context.Context, rt *Runtime) error
+	// IAM is how the stack's IAM roles are treated; the zero value
+	// enforces them (see IAMMode).
+	IAM IAMMode
 	// Log receives request, invocation and notice lines (default discard).
 	Log *slog.Logger
 	// Output receives function output and the start-up banner (default
 	// os.Stdout).
 	Output io.Writer
 }
+
+// IAMMode says whether the runtime enforces the stack's IAM roles.
+type IAMMode int
+
+const (
+	// IAMEnforce gives each function temporary credentials for its
+	// execution role and authorizes every call the runtime receives, and
+	// every call it makes for a resource (a state machine's tasks, an event
+	// source mapping's polling, EventBridge and API Gateway invoking
+	// functions), against the roles' and resources' policies, as AWS does.
+	// Credentials the runtime did not issue (the CLI, tests, stack.env's)
+	// are the administrator's and are allowed everything.
+	IAMEnforce IAMMode = iota
+	// IAMOff gives every function the shared dummy credentials and allows
+	// every call: roles and policies are only recorded.
+	IAMOff
+)
 
 // Runtime is a started local stack.
 type Runtime struct {
@@ -135,7 +155,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err != nil {
 		return nil, err
 	}
-	fns := withFunctionEnv{Provisioner: svc.lambda, env: rt.cfg.FunctionEnv}
+	// IAM watches the functions (their roles and permissions) and the API
+	// methods (integration credentials) as they are created.
+	fns := svc.iam.Watch(withFunctionEnv{Provisioner: svc.lambda, env: rt.cfg.FunctionEnv})
 	reg, err := stack.NewRegistry(
 		svc.dynamodb.Provisioner(asm.StackName),
 		fns,
@@ -143,9 +165,9 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		svc.stepfunctions,
 		svc.eventbridge,
 		svc.esm,
-		svc.apigateway,
+		svc.iam.Watch(svc.apigateway),
 		svc.cognito,
-		iam.NewService(iam.Options{Log: rt.cfg.Log}),
+		svc.iam,
 	)
 	if err != nil {
 		return nil, err
@@ -179,6 +201,7 @@ type services struct {
 	esm           *esm.Service
 	apigateway    *apigateway.Service
 	cognito       *cognito.Service
+	iam           *iam.Service
 }
 
 // startServices builds every service over db, registers their APIs on the
@@ -187,17 +210,31 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	log := rt.cfg.Log
 	var svc services
 	var err error
+	enforce := rt.cfg.IAM == IAMEnforce
+	svc.iam = iam.NewService(iam.Options{Enforce: enforce, Log: log})
+	var credentials func(fn, role string) (lambda.Credentials, error)
+	if enforce {
+		endpoint.SetAuthorizer(svc.iam)
+		credentials = func(fn, role string) (lambda.Credentials, error) {
+			c, err := svc.iam.Issue(role, fn)
+			return lambda.Credentials(c), err
+		}
+		log.Info("IAM is enforced: each function calls with its own execution role's credentials, and calls its role does not allow fail with AccessDeniedException (--iam=false turns this off)")
+	} else {
+		log.Info("IAM is not enforced: every function gets the shared dummy credentials and every call is allowed")
+	}
 	if svc.dynamodb, err = dynamodb.New(db, nil); err != nil {
 		return nil, err
 	}
 	svc.dynamodb.Register(endpoint)
 
 	svc.lambda = lambda.New(lambda.Config{
-		ModuleRoot: rt.cfg.ModuleRoot,
-		BuildTags:  rt.cfg.BuildTags,
-		Endpoint:   rt.awsURL,
-		Output:     rt.cfg.Output,
-		Log:        log,
+		ModuleRoot:  rt.cfg.ModuleRoot,
+		BuildTags:   rt.cfg.BuildTags,
+		Endpoint:    rt.awsURL,
+		Credentials: credentials,
+		Output:      rt.cfg.Output,
+		Log:         log,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)
@@ -206,6 +243,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		return nil, err
 	}
 	svc.sqs.Register(endpoint)
+	svc.iam.ResourcePolicies(svc.sqs.QueuePolicy)
 
 	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log})
 	if err != nil {
@@ -231,7 +269,13 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	svc.cognito.Register(endpoint)
 
-	svc.apigateway = apigateway.New(svc.lambda, apigateway.Options{Log: log, Verifier: svc.cognito})
+	var invoker stack.Invoker = svc.lambda
+	if enforce {
+		// API Gateway invokes as apigateway.amazonaws.com for the method,
+		// which the functions' AWS::Lambda::Permission must allow.
+		invoker = svc.iam.APIGateway(svc.lambda)
+	}
+	svc.apigateway = apigateway.New(invoker, apigateway.Options{Log: log, Verifier: svc.cognito})
 	return &svc, nil
 }
 
@@ -371,6 +415,11 @@ func (rt *Runtime) Banner(w io.Writer) {
 		fmt.Fprintf(w, "  api  %s/%s/  (%s)\n", rt.apiURL, st.Name, st.APIName)
 	}
 	fmt.Fprintf(w, "  aws  %s  (AWS_ENDPOINT_URL; any credentials, region %s)\n", rt.awsURL, awsapi.Region)
+	if rt.cfg.IAM == IAMEnforce {
+		fmt.Fprintf(w, "  iam  enforced: functions call with their execution roles (--iam=false turns it off)\n")
+	} else {
+		fmt.Fprintf(w, "  iam  not enforced: every call is allowed\n")
+	}
 	if rt.cfg.InMemory {
 		fmt.Fprintf(w, "  data in memory (lost on exit)\n")
 	} else {
