@@ -57,6 +57,7 @@ func run(args []string) error {
 	fs.Var(params, "param", "template parameter override `Name=Value` (repeatable)")
 	buildTags := fs.String("build-tags", "", "comma-separated go build tags for every function binary (tests/e2e uses\nfaultinject for its test-only faults; the default builds what ships)")
 	fs.Var(fnEnv, "function-env", "extra environment variable for a function, `function:KEY=VALUE`; the function is named by\nits Go package (ordering), logical id or FunctionName (repeatable)")
+	enforceIAM := fs.Bool("iam", true, "enforce the stack's IAM roles as AWS does: each function calls with its own execution role's\ncredentials, and a call its role does not allow fails with AccessDeniedException\n(--iam=false: every function gets the shared dummy keys and every call is allowed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,6 +89,9 @@ func run(args []string) error {
 	}
 	cfg.Parameters = params
 	cfg.FunctionEnv = fnEnv
+	if !*enforceIAM {
+		cfg.IAM = runtime.IAMOff
+	}
 	cfg.Log = runtime.NewLogger(os.Stderr, lv)
 	cfg.Output = os.Stdout
 
