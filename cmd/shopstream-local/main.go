@@ -87,6 +87,9 @@ func run(args []string) error {
 			cfg.BuildTags = append(cfg.BuildTags, tag)
 		}
 	}
+	if err := installFaults(&cfg); err != nil {
+		return err
+	}
 	cfg.Parameters = params
 	cfg.FunctionEnv = fnEnv
 	if !*enforceIAM {

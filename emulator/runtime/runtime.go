@@ -54,6 +54,10 @@ type Config struct {
 	// "faultinject" for the test-only faults tests/e2e switches on
 	// (lambdas/ordering/fault_faultinject.go). Empty: the shipped code.
 	BuildTags []string
+	// TokenClock is the clock Cognito issues and verifies tokens by
+	// (default time.Now). Tests that need an expired token restart the
+	// runtime on the same data directory with a clock set ahead.
+	TokenClock func() time.Time
 	// Parameters override template parameter defaults.
 	Parameters map[string]string
 	// FunctionEnv adds environment variables to functions, keyed by a
@@ -264,7 +268,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	rt.onClose(svc.esm.Close)
 
-	if svc.cognito, err = cognito.New(db, cognito.Options{BaseURL: rt.awsURL, Log: log}); err != nil {
+	if svc.cognito, err = cognito.New(db, cognito.Options{BaseURL: rt.awsURL, Log: log, Now: rt.cfg.TokenClock}); err != nil {
 		return nil, err
 	}
 	svc.cognito.Register(endpoint)

@@ -25,20 +25,21 @@ func TestOrderingCrashAfterAppend(t *testing.T) {
 	h.logOnFailure(t)
 	c := h.client(t)
 	user := unique(t, "crash")
+	u := h.as(t, user)
 	mug := c.createProduct("Mug", 1250, 5)
-	c.setBasket(user, map[string]int{mug: 2})
-	st := c.waitCheckout(c.checkout(user, cardApproved))
+	u.setBasket(user, map[string]int{mug: 2})
+	st := u.waitCheckout(u.checkout(user, cardApproved))
 	if st["status"] != "SUCCEEDED" {
 		t.Fatalf("checkout: %v", st)
 	}
-	eventually(t, 90*time.Second, "order visible after the crash and redelivery", func() bool { return len(c.orders(user)) > 0 })
+	eventually(t, 90*time.Second, "order visible after the crash and redelivery", func() bool { return len(u.orders(user)) > 0 })
 	// The order must have survived a crash, not merely been placed: a
 	// build without the fault would pass everything else here.
 	eventually(t, 10*time.Second, "the injected crash in the runtime's output", func() bool {
 		return strings.Contains(h.logs.String(), "fault injected: exiting after the append")
 	})
 	h.waitQuiet(t)
-	if orders := c.orders(user); len(orders) != 1 {
+	if orders := u.orders(user); len(orders) != 1 {
 		t.Fatalf("orders: %v", orders)
 	}
 	if types := c.auditTypes("order-" + st["orderId"].(string)); len(types) != 1 {
@@ -65,12 +66,12 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 	users := make([]string, buyers)
 	for i := range users {
 		users[i] = fmt.Sprintf("%s-%d", unique(t, "kill"), i)
-		c.setBasket(users[i], map[string]int{mug: 1})
+		h.as(t, users[i]).setBasket(users[i], map[string]int{mug: 1})
 	}
 	accepted := map[string]string{} // checkout id → user
 	for i, u := range users {
 		card := []string{cardApproved, cardFlaky, cardDeclined, cardFlaky}[i%4]
-		code, out := c.do("POST", "/basket/checkout", checkoutRequest(u, card))
+		code, out := h.as(t, u).do("POST", "/basket/checkout", checkoutRequest(u, card))
 		if code == 202 {
 			accepted[out["checkoutId"].(string)] = u
 		}
@@ -80,7 +81,7 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 	}
 	running := 0
 	for id := range accepted {
-		if _, st := c.do("GET", "/checkout/"+id, nil); st["status"] == "RUNNING" {
+		if _, st := h.as(t, accepted[id]).do("GET", "/checkout/"+id, nil); st["status"] == "RUNNING" {
 			running++
 		}
 	}
@@ -98,10 +99,12 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 	}
 	defer h.stop()
 	h.logOnFailure(t)
+	// The users and the signing keys are in the data directory: the
+	// restarted runtime signs the same users in.
 	c = h.client(t)
 	ends := map[string]map[string]any{}
-	for id := range accepted {
-		ends[id] = c.waitCheckout(id)
+	for id, user := range accepted {
+		ends[id] = h.as(t, user).waitCheckout(id)
 	}
 	// Orders come after the checkouts end; every one of them is in (and
 	// no extra one is coming) once the stack is quiet.
@@ -112,7 +115,7 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 		switch st["status"] {
 		case "SUCCEEDED":
 			succeeded++
-			if n := len(c.orders(user)); n != 1 {
+			if n := len(h.as(t, user).orders(user)); n != 1 {
 				t.Fatalf("succeeded checkout %s has %d orders, want 1", id, n)
 			}
 			if types := c.auditTypes("order-" + st["orderId"].(string)); len(types) != 1 {
@@ -122,7 +125,7 @@ func TestKilledRuntimeLosesNothing(t *testing.T) {
 			if st["reason"] == nil {
 				t.Fatalf("checkout %s failed without a recorded reason: %v", id, st)
 			}
-			if n := len(c.orders(user)); n != 0 {
+			if n := len(h.as(t, user).orders(user)); n != 0 {
 				t.Fatalf("failed checkout %s has %d orders", id, n)
 			}
 		}

@@ -44,13 +44,14 @@ func TestRedeliveredCheckoutMakesOneOrder(t *testing.T) {
 	h := stack(t)
 	c := h.client(t)
 	user := unique(t, "redeliver")
+	u := h.as(t, user)
 	mug := c.createProduct("Mug", 1250, 5)
-	c.setBasket(user, map[string]int{mug: 1})
-	st := c.waitCheckout(c.checkout(user, cardApproved))
+	u.setBasket(user, map[string]int{mug: 1})
+	st := u.waitCheckout(u.checkout(user, cardApproved))
 	if st["status"] != "SUCCEEDED" {
 		t.Fatalf("checkout: %v", st)
 	}
-	eventually(t, 30*time.Second, "order visible", func() bool { return len(c.orders(user)) == 1 })
+	eventually(t, 30*time.Second, "order visible", func() bool { return len(u.orders(user)) == 1 })
 
 	// Deliver the BasketCheckedOut fact again, twice, exactly as the
 	// publisher put it on the bus the first time.
@@ -73,7 +74,7 @@ func TestRedeliveredCheckoutMakesOneOrder(t *testing.T) {
 	// placement, new or not), and then nothing is left to happen.
 	eventually(t, 30*time.Second, "the ordering function handles both redeliveries", func() bool { return h.placedLines(orderID) >= placed+2 })
 	h.waitQuiet(t)
-	if orders := c.orders(user); len(orders) != 1 {
+	if orders := u.orders(user); len(orders) != 1 {
 		t.Fatalf("%d orders after redelivery, want 1: %v", len(orders), orders)
 	}
 	if types := c.auditTypes("order-" + orderID); len(types) != 1 {
@@ -149,7 +150,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 			name = name[:60]
 		}
 		t.Run(name, func(t *testing.T) {
-			c := &client{t: t, base: c.base}
+			c := c.withToken(c.token)
+			c.t = t
 			code, out := c.do(tt.method, tt.path, tt.body)
 			if code != tt.wantStatus {
 				t.Fatalf("%d %v, want %d", code, out, tt.wantStatus)

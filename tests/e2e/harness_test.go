@@ -33,6 +33,10 @@ type stackHandle struct {
 	// quiet observes the local stack for waitQuiet; nil on a deployed one
 	// or a bare one.
 	quiet *quietState
+
+	usersOnce sync.Once
+	users     *users
+	usersErr  error
 }
 
 var (
@@ -88,6 +92,7 @@ type runtimeOptions struct {
 	extraArgs   []string // e.g. --function-env
 	buildTags   string   // --build-tags, e.g. faultinject for lambdas/ordering's crash
 	bare        bool     // no tap for waitQuiet: benchmarks measure the stack alone
+	env         []string // extra KEY=VALUE for the runtime process
 	apiAddr     string
 	awsAddr     string
 	timeScale   string
@@ -116,7 +121,10 @@ func build() (string, error) {
 			return
 		}
 		binPath = filepath.Join(dir, "shopstream-local")
-		b := exec.Command("go", "build", "-o", binPath, "./cmd/shopstream-local")
+		// faultinject compiles in the runtime's test-only hooks (a token
+		// clock set ahead, for expired tokens); they act only when their
+		// variable is set.
+		b := exec.Command("go", "build", "-tags", "faultinject", "-o", binPath, "./cmd/shopstream-local")
 		b.Dir = root
 		if out, err := b.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
@@ -150,6 +158,7 @@ func startRuntime(o runtimeOptions) (*stackHandle, error) {
 	args = append(args, o.extraArgs...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = moduleRoot()
+	cmd.Env = append(os.Environ(), o.env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -241,13 +250,14 @@ func (h *stackHandle) kill() {
 	<-h.done
 }
 
-// client is a small JSON client for the REST API.
+// client is a small JSON client for the REST API, signed in as user
+// (its ID token in Authorization) unless token is "".
 type client struct {
-	t    testing.TB
-	base string
+	t     testing.TB
+	base  string
+	user  string
+	token string
 }
-
-func (h *stackHandle) client(t testing.TB) *client { return &client{t: t, base: h.APIURL} }
 
 // do sends a request and decodes the JSON answer into a map (nil for an
 // empty body).
@@ -270,6 +280,9 @@ func (c *client) do(method, path string, body any, header ...string) (int, map[s
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", c.token)
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

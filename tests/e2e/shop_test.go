@@ -105,22 +105,23 @@ func TestHappyPath(t *testing.T) {
 	h := stack(t)
 	c := h.client(t)
 	user := unique(t, "happy")
+	u := h.as(t, user)
 	mug := c.createProduct("Mug", 1250, 5)
 	tea := c.createProduct("Tea", 400, 20)
 	// The client's price is ignored: the catalog's is used.
-	c.must(200, "POST", "/basket", map[string]any{"userName": user, "items": []map[string]any{
+	u.must(200, "POST", "/basket", map[string]any{"userName": user, "items": []map[string]any{
 		{"productId": mug, "quantity": 2, "price": 1}, {"productId": tea, "quantity": 3},
 	}})
 
-	id := c.checkout(user, cardApproved)
-	st := c.waitCheckout(id)
+	id := u.checkout(user, cardApproved)
+	st := u.waitCheckout(id)
 	if st["status"] != "SUCCEEDED" || st["orderId"] == nil {
 		t.Fatalf("checkout: %v", st)
 	}
 	orderID := st["orderId"].(string)
 
-	eventually(t, 30*time.Second, "order visible", func() bool { return len(c.orders(user)) > 0 })
-	order := c.must(200, "GET", "/order/"+user+"/"+orderID, nil)
+	eventually(t, 30*time.Second, "order visible", func() bool { return len(u.orders(user)) > 0 })
+	order := u.must(200, "GET", "/order/"+user+"/"+orderID, nil)
 	if order["total"].(float64) != 2*1250+3*400 || len(order["lines"].([]any)) != 2 {
 		t.Fatalf("order: %v", order)
 	}
@@ -149,12 +150,12 @@ func TestHappyPath(t *testing.T) {
 		t.Fatalf("order audit: %s", got)
 	}
 	// The basket is empty and usable again.
-	if items := c.must(200, "GET", "/basket/"+user, nil)["items"].([]any); len(items) != 0 {
+	if items := u.must(200, "GET", "/basket/"+user, nil)["items"].([]any); len(items) != 0 {
 		t.Fatalf("basket after checkout: %v", items)
 	}
 	// Once every delivery of the checkout has been consumed, still one.
 	h.waitQuiet(t)
-	if orders := c.orders(user); len(orders) != 1 {
+	if orders := u.orders(user); len(orders) != 1 {
 		t.Fatalf("want exactly one order, got %v", orders)
 	}
 }
@@ -163,10 +164,11 @@ func TestPaymentDeclined(t *testing.T) {
 	h := stack(t)
 	c := h.client(t)
 	user := unique(t, "declined")
+	u := h.as(t, user)
 	mug := c.createProduct("Mug", 1250, 5)
-	c.setBasket(user, map[string]int{mug: 2})
+	u.setBasket(user, map[string]int{mug: 2})
 
-	st := c.waitCheckout(c.checkout(user, cardDeclined))
+	st := u.waitCheckout(u.checkout(user, cardDeclined))
 	reason, _ := st["reason"].(map[string]any)
 	if st["status"] != "FAILED" || reason["code"] != "payment_declined" {
 		t.Fatalf("checkout: %v", st)
@@ -178,26 +180,28 @@ func TestPaymentDeclined(t *testing.T) {
 		t.Fatalf("product audit: %v", types)
 	}
 	// The basket is usable again: change it and check out successfully.
-	c.setBasket(user, map[string]int{mug: 1})
-	second := c.waitCheckout(c.checkout(user, cardApproved))
+	u.setBasket(user, map[string]int{mug: 1})
+	second := u.waitCheckout(u.checkout(user, cardApproved))
 	if second["status"] != "SUCCEEDED" {
 		t.Fatalf("second checkout: %v", second)
 	}
 	// With everything consumed, the user has the second checkout's order
 	// and none from the declined one.
 	h.waitQuiet(t)
-	orders := c.orders(user)
+	orders := u.orders(user)
 	if len(orders) != 1 || orders[0].(map[string]any)["orderId"] != second["orderId"] {
 		t.Fatalf("orders %v, want only the approved checkout's %v", orders, second["orderId"])
 	}
 }
 
 func TestTransientPaymentFailureIsRetried(t *testing.T) {
-	c := stack(t).client(t)
+	h := stack(t)
+	c := h.client(t)
 	user := unique(t, "flaky")
+	u := h.as(t, user)
 	mug := c.createProduct("Mug", 1250, 5)
-	c.setBasket(user, map[string]int{mug: 1})
-	if st := c.waitCheckout(c.checkout(user, cardFlaky)); st["status"] != "SUCCEEDED" {
+	u.setBasket(user, map[string]int{mug: 1})
+	if st := u.waitCheckout(u.checkout(user, cardFlaky)); st["status"] != "SUCCEEDED" {
 		t.Fatalf("checkout with a card that fails once: %v", st)
 	}
 }
@@ -206,10 +210,11 @@ func TestOutOfStock(t *testing.T) {
 	h := stack(t)
 	c := h.client(t)
 	user := unique(t, "oos")
+	u := h.as(t, user)
 	mug := c.createProduct("Mug", 1250, 1)
-	c.setBasket(user, map[string]int{mug: 2})
+	u.setBasket(user, map[string]int{mug: 2})
 
-	st := c.waitCheckout(c.checkout(user, cardApproved))
+	st := u.waitCheckout(u.checkout(user, cardApproved))
 	reason, _ := st["reason"].(map[string]any)
 	if st["status"] != "FAILED" || reason["code"] != "out_of_stock" {
 		t.Fatalf("checkout: %v", st)
@@ -221,7 +226,7 @@ func TestOutOfStock(t *testing.T) {
 		t.Fatalf("something was reserved: %v", types)
 	}
 	h.waitQuiet(t)
-	if orders := c.orders(user); len(orders) != 0 {
+	if orders := u.orders(user); len(orders) != 0 {
 		t.Fatalf("orders after an out-of-stock checkout: %v", orders)
 	}
 }
@@ -232,15 +237,17 @@ func TestConcurrentCheckoutsDoNotOversell(t *testing.T) {
 	const buyers, units = 20, 5
 	mug := c.createProduct("Mug", 1250, units)
 	users := make([]string, buyers)
+	shoppers := make([]*client, buyers)
 	ids := make([]string, buyers)
 	for i := range users {
 		users[i] = fmt.Sprintf("%s-%d", unique(t, "race"), i)
-		c.setBasket(users[i], map[string]int{mug: 1})
+		shoppers[i] = h.as(t, users[i])
+		shoppers[i].setBasket(users[i], map[string]int{mug: 1})
 	}
 	errs := make(chan string, buyers)
 	for i := range users {
 		go func() {
-			code, out := c.do("POST", "/basket/checkout", checkoutRequest(users[i], cardApproved))
+			code, out := shoppers[i].do("POST", "/basket/checkout", checkoutRequest(users[i], cardApproved))
 			if code != 202 {
 				errs <- fmt.Sprintf("checkout %d: %d %v", i, code, out)
 				return
@@ -255,8 +262,8 @@ func TestConcurrentCheckoutsDoNotOversell(t *testing.T) {
 		}
 	}
 	succeeded := 0
-	for _, id := range ids {
-		st := c.waitCheckout(id)
+	for i, id := range ids {
+		st := shoppers[i].waitCheckout(id)
 		if st["status"] == "SUCCEEDED" {
 			succeeded++
 		} else if r, _ := st["reason"].(map[string]any); r["code"] != "out_of_stock" {
@@ -274,8 +281,8 @@ func TestConcurrentCheckoutsDoNotOversell(t *testing.T) {
 	}
 	total := func() int {
 		n := 0
-		for _, u := range users {
-			n += len(c.orders(u))
+		for i, u := range users {
+			n += len(shoppers[i].orders(u))
 		}
 		return n
 	}
