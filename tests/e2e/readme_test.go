@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// readmeBlocks returns the ```sh blocks of README.md that follow the
+// heading or paragraph starting with marker, up to the next "## " heading.
+func readmeBlocks(t *testing.T, marker string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	i := strings.Index(text, marker)
+	if i < 0 {
+		t.Fatalf("README.md has no %q", marker)
+	}
+	text = text[i+len(marker):]
+	if j := strings.Index(text, "\n## "); j >= 0 {
+		text = text[:j]
+	}
+	var blocks []string
+	for {
+		start := strings.Index(text, "```sh\n")
+		if start < 0 {
+			break
+		}
+		text = text[start+len("```sh\n"):]
+		end := strings.Index(text, "```")
+		if end < 0 {
+			t.Fatalf("README.md: unterminated sh block after %q", marker)
+		}
+		blocks = append(blocks, text[:end])
+		text = text[end+3:]
+	}
+	if len(blocks) == 0 {
+		t.Fatalf("README.md: no sh block after %q", marker)
+	}
+	return blocks
+}
+
+// TestREADMESession runs the README's first session as a new user would:
+// `make run ARGS=--sample-catalog` (here: the same runtime on a fresh data
+// directory), then, in another shell from the repository root, the
+// session's commands as written — AWS CLI sign-in, the 401 and the 403,
+// products, a checkout, orders and audits — and the sign-up snippet.
+func TestREADMESession(t *testing.T) {
+	localOnly(t)
+	for _, tool := range []string{"aws", "curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if tool == "aws" {
+				t.Skipf("aws (AWS CLI) not found on PATH: %v", err)
+			}
+			t.Fatalf("%s not found on PATH: the README's session needs it: %v", tool, err)
+		}
+	}
+	root := t.TempDir()
+	h, err := startRuntime(runtimeOptions{dataDir: filepath.Join(root, ".data", "local"), extraArgs: []string{"--sample-catalog"}, bare: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.stop()
+	h.logOnFailure(t)
+	for _, want := range []string{"demo user admin", "demo user ann", "demo user ben", "sample catalog: 6 products created"} {
+		if !strings.Contains(h.logs.String(), want) {
+			t.Fatalf("runtime output lacks %q:\n%s", want, h.logs.String())
+		}
+	}
+
+	script := "set -euo pipefail\n" +
+		strings.Join(readmeBlocks(t, "With the stack running, the AWS CLI talks to it"), "\n") +
+		strings.Join(readmeBlocks(t, "## A first session with curl"), "\n")
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = root // where .data/local/stack.env is, as in the repository
+	home := t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"), "AWS_PAGER="}
+	out, err := cmd.CombinedOutput()
+	t.Logf("README session output:\n%s", out)
+	if err != nil {
+		t.Fatalf("README session: %v", err)
+	}
+	for _, want := range []string{
+		`{"message":"Unauthorized"} 401`,
+		`"code":"forbidden"`, ` 403`,
+		`"name":"Mug"`,
+		`"status":`,
+		`"type":"BasketCheckedOut"`,
+		`"UserConfirmed": false`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("README session output lacks %q", want)
+		}
+	}
+}
