@@ -104,7 +104,7 @@ func init() {
 	add("ArnLike", "ArnNotLike", arn, true, nil)
 	operators["Null"] = &operator{null: true, check: eachValue(func(v string) error {
 		if !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
-			return fmt.Errorf("Null takes true or false, not %q", v)
+			return fmt.Errorf("the Null operator takes true or false, not %q", v)
 		}
 		return nil
 	})}

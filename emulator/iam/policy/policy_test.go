@@ -363,7 +363,7 @@ func TestParse(t *testing.T) {
 		{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringSortOf":{"k":"v"}}}}`, "unknown condition operator"},
 		{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForSomeValues:StringLike":{"k":"v"}}}}`, "unknown set qualifier"},
 		{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericEquals":{"k":"ten"}}}}`, "not a number"},
-		{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Null":{"k":"maybe"}}}}`, "Null takes true or false"},
+		{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Null":{"k":"maybe"}}}}`, "the Null operator takes true or false"},
 		{`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Principal":"someone"}}`, "must be \"*\""},
 		{`{"Version":"2020-01-01","Statement":[]}`, "Version"},
 		{`{"Version":"2012-10-17"}`, "no Statement"},
