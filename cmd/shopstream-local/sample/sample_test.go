@@ -36,7 +36,7 @@ func TestLoadPostsEveryProduct(t *testing.T) {
 			return
 		}
 		if r.Header.Get("Authorization") != "admin-token" {
-			http.Error(w, `{"message":"Unauthorized"}`, 401)
+			http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
 		if r.Method != "POST" || r.URL.Path != "/dev/product" {
