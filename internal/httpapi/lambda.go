@@ -27,9 +27,32 @@ func Proxy(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) 
 			return toResponse(rec), nil
 		}
 		rec := httptest.NewRecorder()
+		if splitParam(in) {
+			WriteError(rec, r, Errorf(http.StatusNotFound, "not_found", "", "no resource at this path"))
+			return toResponse(rec), nil
+		}
 		h.ServeHTTP(rec, r)
 		return toResponse(rec), nil
 	}
+}
+
+// splitParam reports whether API Gateway bound a path parameter to more
+// than one path segment ("/order/a%2Fb" decoded to "a/b"), or the path
+// still carries an encoded slash: either way one segment would pass for
+// two, so the request names no resource.
+func splitParam(in events.APIGatewayProxyRequest) bool {
+	if strings.Contains(strings.ToLower(in.Path), "%2f") {
+		return true
+	}
+	if strings.Contains(in.Resource, "+}") {
+		return false // a greedy {proxy+} parameter spans segments by design
+	}
+	for _, v := range in.PathParameters {
+		if strings.Contains(v, "/") || strings.Contains(strings.ToLower(v), "%2f") {
+			return true
+		}
+	}
+	return false
 }
 
 func toRequest(ctx context.Context, in events.APIGatewayProxyRequest) (*http.Request, error) {
