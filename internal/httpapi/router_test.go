@@ -10,7 +10,9 @@ import (
 func TestRouterAnswersJSON(t *testing.T) {
 	rt := NewRouter()
 	rt.Handle("GET /product", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, map[string]string{}) }, "limit")
-	rt.Handle("GET /product/{id}", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, map[string]string{"id": r.PathValue("id")}) })
+	rt.Handle("GET /product/{id}", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, 200, map[string]string{"id": r.PathValue("id")})
+	})
 	tests := []struct {
 		method, target string
 		status         int
