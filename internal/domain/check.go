@@ -89,3 +89,71 @@ func CheckCurrency(field, code string) error {
 	}
 	return nil
 }
+
+// CheckLine checks single-line text as CheckText does and also refuses
+// control characters (C0, DEL, C1) and bidirectional formatting controls
+// (U+202A–U+202E, U+2066–U+2069), which can hide or reorder what a
+// reader sees: names, categories, a customer's name.
+func CheckLine(field, value string, min, max int) error {
+	if err := CheckText(field, value, min, max); err != nil {
+		return err
+	}
+	return checkControls(field, value, false)
+}
+
+// CheckMultiline is CheckLine for text that may span lines: it allows
+// '\n' (and only that line break), for descriptions and addresses.
+func CheckMultiline(field, value string, min, max int) error {
+	if err := CheckText(field, value, min, max); err != nil {
+		return err
+	}
+	return checkControls(field, value, true)
+}
+
+func checkControls(field, value string, newlines bool) error {
+	for i, r := range value {
+		switch {
+		case r == '\n' && newlines:
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+			return Invalid(field, "must not contain control characters (U+%04X at byte %d)", r, i)
+		case r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069:
+			return Invalid(field, "must not contain bidirectional formatting characters (U+%04X at byte %d)", r, i)
+		}
+	}
+	return nil
+}
+
+// imageExtensions are the file types an imageFile may name. SVG is left
+// out on purpose: it can carry script.
+var imageExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+// CheckImageFile checks an image's file name: a plain relative name of
+// at most max characters from [A-Za-z0-9._-], starting with a letter or
+// digit, ending in an image extension (.png .jpg .jpeg .gif .webp). So
+// no directory, no "..", no scheme ("javascript:"), nothing to escape.
+// The empty string (no image) is accepted.
+func CheckImageFile(field, value string, max int) error {
+	if value == "" {
+		return nil
+	}
+	if len(value) > max {
+		return Invalid(field, "must be at most %d characters", max)
+	}
+	for i, r := range value {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			i > 0 && (r == '.' || r == '_' || r == '-')
+		if !ok {
+			return Invalid(field, "must be a plain file name such as mug.png: letters, digits, '.', '_' and '-', starting with a letter or digit")
+		}
+	}
+	if strings.Contains(value, "..") {
+		return Invalid(field, "must be a plain file name such as mug.png, without \"..\"")
+	}
+	lower := strings.ToLower(value)
+	for _, ext := range imageExtensions {
+		if strings.HasSuffix(lower, ext) && len(lower) > len(ext) {
+			return nil
+		}
+	}
+	return Invalid(field, "must end in one of %s", strings.Join(imageExtensions, " "))
+}

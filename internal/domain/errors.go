@@ -31,6 +31,7 @@ const (
 	CodeOutOfStock          Code = "out_of_stock"         // Rejected
 	CodeBasketEmpty         Code = "basket_empty"         // Rejected
 	CodeBasketFull          Code = "basket_full"          // Rejected
+	CodeCurrencyMismatch    Code = "currency_mismatch"    // Rejected
 )
 
 // Kind classifies a Code: the HTTP layer maps NotFound to 404, Conflict
@@ -56,6 +57,7 @@ var kinds = map[Code]Kind{
 	CodeOutOfStock:          Rejected,
 	CodeBasketEmpty:         Rejected,
 	CodeBasketFull:          Rejected,
+	CodeCurrencyMismatch:    Rejected,
 }
 
 // Kind returns the code's classification; unknown codes are Rejected.
