@@ -35,12 +35,16 @@ func (d Details) check() error {
 	)
 }
 
-func checkName(v string) error { return domain.CheckText("name", v, 1, MaxNameLength) }
+// Names and categories are one line; a description may have several
+// ('\n' only). None may carry control or bidi formatting characters.
+func checkName(v string) error { return domain.CheckLine("name", v, 1, MaxNameLength) }
 func checkDescription(v string) error {
-	return domain.CheckText("description", v, 0, MaxDescriptionLength)
+	return domain.CheckMultiline("description", v, 0, MaxDescriptionLength)
 }
-func checkCategory(v string) error  { return domain.CheckText("category", v, 1, MaxCategoryLength) }
-func checkImageFile(v string) error { return domain.CheckText("imageFile", v, 0, MaxImageFileLength) }
+func checkCategory(v string) error { return domain.CheckLine("category", v, 1, MaxCategoryLength) }
+
+// checkImageFile: a plain file name (mug.png), never a path or a URL.
+func checkImageFile(v string) error { return domain.CheckImageFile("imageFile", v, MaxImageFileLength) }
 
 func firstError(errs ...error) error {
 	for _, err := range errs {

@@ -85,9 +85,9 @@ func TestCreate(t *testing.T) {
 	cases := []commandCase{
 		{Name: "valid", Command: with(func(*Details) {}), Want: domaintest.Want{Events: events(lampCreated)}},
 		{Name: "limits inclusive", Command: with(func(d *Details) {
-			d.Name, d.Description, d.Category, d.ImageFile, d.Price = long(200), long(2000), long(100), long(500), 999_999_999
+			d.Name, d.Description, d.Category, d.ImageFile, d.Price = long(200), long(2000), long(100), strings.Repeat("a", 496)+".png", 999_999_999
 		}), Want: domaintest.Want{Events: events(created(Details{Name: long(200), Description: long(2000),
-			Category: long(100), ImageFile: long(500), Price: 999_999_999, Currency: "EUR"}))}},
+			Category: long(100), ImageFile: strings.Repeat("a", 496) + ".png", Price: 999_999_999, Currency: "EUR"}))}},
 		{Name: "optional fields empty", Command: with(func(d *Details) { d.Description, d.ImageFile = "", "" }),
 			Want: domaintest.Want{Events: events(created(Details{Name: "Lamp", Category: "Lighting", Price: 2999, Currency: "EUR"}))}},
 		invalid("name empty", "name", func(d *Details) { d.Name = "" }),
@@ -104,6 +104,15 @@ func TestCreate(t *testing.T) {
 		invalid("currency lower case", "currency", func(d *Details) { d.Currency = "eur" }),
 		invalid("currency unknown", "currency", func(d *Details) { d.Currency = "XXX" }),
 		invalid("image file too long", "imageFile", func(d *Details) { d.ImageFile = long(501) }),
+		invalid("image file a script URL", "imageFile", func(d *Details) { d.ImageFile = "javascript:alert(1)" }),
+		invalid("image file a path", "imageFile", func(d *Details) { d.ImageFile = "../../etc/passwd" }),
+		invalid("name with NUL", "name", func(d *Details) { d.Name = "Lamp\x00" }),
+		invalid("name with ANSI escape", "name", func(d *Details) { d.Name = "\x1b[2JLamp" }),
+		invalid("name with RLO", "name", func(d *Details) { d.Name = "Lamp\u202Egnp" }),
+		invalid("category with newline", "category", func(d *Details) { d.Category = "a\nb" }),
+		invalid("description with C1", "description", func(d *Details) { d.Description = "a\u009bb" }),
+		{Name: "description on lines", Command: with(func(d *Details) { d.Description = "one\ntwo" }),
+			Want: domaintest.Want{Events: events(created(Details{Name: "Lamp", Description: "one\ntwo", Category: "Lighting", Price: 2999, Currency: "EUR", ImageFile: "lamp.png"}))}},
 		{Name: "exists", History: events(lampCreated), Command: with(func(*Details) {}),
 			Want: domaintest.Want{Code: domain.CodeProductExists}},
 		{Name: "id not reused after delete", History: events(lampCreated, deleted), Command: with(func(*Details) {}),
