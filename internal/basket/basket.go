@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"slices"
+	"strings"
 
 	"github.com/shopstream/shopstream/internal/domain"
 )
@@ -309,20 +310,32 @@ const (
 	MaxReasonLength        = 1000
 )
 
+// PaymentMethods are the payment methods a checkout accepts. Only cards
+// are taken today; the field exists so others can be added.
+var PaymentMethods = []string{"card"}
+
 func (c Customer) check() error {
 	for _, f := range []struct {
 		field, value string
 		max          int
+		lines        bool
 	}{
-		{"firstName", c.FirstName, MaxNameLength},
-		{"lastName", c.LastName, MaxNameLength},
-		{"email", c.Email, MaxEmailLength},
-		{"address", c.Address, MaxAddressLength},
-		{"paymentMethod", c.PaymentMethod, MaxPaymentMethodLength},
+		{"firstName", c.FirstName, MaxNameLength, false},
+		{"lastName", c.LastName, MaxNameLength, false},
+		{"email", c.Email, MaxEmailLength, false},
+		{"address", c.Address, MaxAddressLength, true},
+		{"paymentMethod", c.PaymentMethod, MaxPaymentMethodLength, false},
 	} {
-		if err := domain.CheckText(f.field, f.value, 1, f.max); err != nil {
+		check := domain.CheckLine
+		if f.lines {
+			check = domain.CheckMultiline
+		}
+		if err := check(f.field, f.value, 1, f.max); err != nil {
 			return err
 		}
+	}
+	if !slices.Contains(PaymentMethods, c.PaymentMethod) {
+		return domain.Invalid("paymentMethod", "must be one of: %s", strings.Join(PaymentMethods, ", "))
 	}
 	if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email || a.Name != "" {
 		return domain.Invalid("email", "must be a plain address such as ada@example.com")

@@ -177,6 +177,10 @@ func TestStartCheckout(t *testing.T) {
 		invalid("email", func(c *Customer) { c.Email = "Ada <ada@example.com>" }),
 		invalid("address", func(c *Customer) { c.Address = " " }),
 		invalid("paymentMethod", func(c *Customer) { c.PaymentMethod = "" }),
+		invalid("paymentMethod", func(c *Customer) { c.PaymentMethod = "bitcoin" }),
+		invalid("firstName", func(c *Customer) { c.FirstName = "Ada\x1b[0m" }),
+		invalid("lastName", func(c *Customer) { c.LastName = "Lee\u202E" }),
+		invalid("address", func(c *Customer) { c.Address = "1 Main St\x00" }),
 		invalid("cardLast4", func(c *Customer) { c.CardLast4 = "4242424242424242" }),
 		invalid("cardLast4", func(c *Customer) { c.CardLast4 = "42a2" }),
 	})
