@@ -93,6 +93,7 @@ type runtimeOptions struct {
 	buildTags   string   // --build-tags, e.g. faultinject for lambdas/ordering's crash
 	bare        bool     // no tap for waitQuiet: benchmarks measure the stack alone
 	env         []string // extra KEY=VALUE for the runtime process
+	assembly    string   // "" means the synthesized cdk.out
 	apiAddr     string
 	awsAddr     string
 	timeScale   string
@@ -144,7 +145,7 @@ func startRuntime(o runtimeOptions) (*stackHandle, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--assembly", filepath.Join(moduleRoot(), "cdk.out"), "--log-level", "info"}
+	args := []string{"--assembly", or(o.assembly, filepath.Join(moduleRoot(), "cdk.out")), "--log-level", "info"}
 	if o.dataDir == "" {
 		args = append(args, "--in-memory")
 	} else {
