@@ -33,22 +33,22 @@ const (
 // Anyone may read the catalog; only admins change it (prices and stock
 // are the shop's, not its customers').
 func (a *API) Routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /product", httpapi.AdminOnly(a.create))
-	mux.HandleFunc("GET /product", a.list)
-	mux.HandleFunc("GET /product/{id}", a.get)
-	mux.HandleFunc("PUT /product/{id}", httpapi.AdminOnly(a.update))
-	mux.HandleFunc("DELETE /product/{id}", httpapi.AdminOnly(a.delete))
-	mux.HandleFunc("POST /product/{id}/stock", httpapi.AdminOnly(a.addStock))
+	mux := httpapi.NewRouter()
+	mux.Handle("POST /product", httpapi.AdminOnly(a.create))
+	mux.Handle("GET /product", a.list, "limit", "cursor", "category")
+	mux.Handle("GET /product/{id}", a.get)
+	mux.Handle("PUT /product/{id}", httpapi.AdminOnly(a.update))
+	mux.Handle("DELETE /product/{id}", httpapi.AdminOnly(a.delete))
+	mux.Handle("POST /product/{id}/stock", httpapi.AdminOnly(a.addStock))
 	return mux
 }
 
 type createRequest struct {
-	Name        string `json:"name"`
+	Name        string `json:"name" required:"true"`
 	Description string `json:"description"`
-	Category    string `json:"category"`
-	Price       int64  `json:"price"`
-	Currency    string `json:"currency"`
+	Category    string `json:"category" required:"true"`
+	Price       int64  `json:"price" required:"true"`
+	Currency    string `json:"currency" required:"true"`
 	ImageFile   string `json:"imageFile"`
 	Stock       int64  `json:"stock"`
 }
@@ -157,7 +157,7 @@ func (a *API) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 type stockRequest struct {
-	Quantity int64 `json:"quantity"`
+	Quantity int64 `json:"quantity" required:"true"`
 }
 
 func (a *API) addStock(w http.ResponseWriter, r *http.Request) {
