@@ -26,6 +26,12 @@ type Input struct {
 	UserName   string          `json:"userName"`
 	Customer   basket.Customer `json:"customer"`
 	Payment    payment.Token   `json:"payment"`
+	// Request is unique per request for a checkout without an
+	// Idempotency-Key, whose execution name is derived from the basket
+	// (see basketapi): two such requests racing for one basket then start
+	// different inputs under one name, and Step Functions refuses the
+	// second. Empty for a keyed checkout, whose retries must match.
+	Request string `json:"request,omitempty"`
 }
 
 // Priced is PriceBasket's result (at $.priced): the basket's lines priced

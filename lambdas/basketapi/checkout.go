@@ -29,13 +29,13 @@ const IdempotencyHeader = "Idempotency-Key"
 const maxIdempotencyKey = 200
 
 type checkoutRequest struct {
-	UserName      string       `json:"userName"`
-	FirstName     string       `json:"firstName"`
-	LastName      string       `json:"lastName"`
-	Email         string       `json:"email"`
-	Address       string       `json:"address"`
-	PaymentMethod string       `json:"paymentMethod"`
-	CardInfo      payment.Card `json:"cardInfo"`
+	UserName      string       `json:"userName" required:"true"`
+	FirstName     string       `json:"firstName" required:"true"`
+	LastName      string       `json:"lastName" required:"true"`
+	Email         string       `json:"email" required:"true"`
+	Address       string       `json:"address" required:"true"`
+	PaymentMethod string       `json:"paymentMethod" required:"true"`
+	CardInfo      payment.Card `json:"cardInfo" required:"true"`
 }
 
 type checkoutResponse struct {
@@ -87,7 +87,10 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	checkoutID := a.Commands.Factory.NewID()
+	// Without a key the checkout is named after the basket as it is now
+	// (see freeSlot), so a second request racing the first for the same
+	// basket is refused before the workflow locks the basket.
+	checkoutID := slotCheckoutID(req.UserName, b.Version(), 0)
 	if key != "" {
 		checkoutID = keyedCheckoutID(req.UserName, key)
 	}
@@ -115,6 +118,24 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if _, mixed, err := a.currencies(r.Context(), b.Items()); err != nil || mixed {
+		if err == nil {
+			err = domain.Rule(domain.CodeCurrencyMismatch, "basket %s holds products priced in different currencies", req.UserName)
+		}
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	// A checkout started for this basket and not yet locking it holds
+	// the basket's slot: refuse at the door rather than start a second
+	// one that can only fail.
+	slot, err := a.freeSlot(r.Context(), req.UserName, b.Version())
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if key == "" {
+		checkoutID, want.CheckoutID, want.Request = slot, slot, a.Commands.Factory.NewID()
+	}
 	input, err := json.Marshal(want)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -126,14 +147,18 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 		Input:           aws.String(string(input)),
 	})
 	var exists *sfntypes.ExecutionAlreadyExists
+	if errors.As(err, &exists) && key == "" {
+		// Another request for the same basket took the slot since
+		// freeSlot looked.
+		httpapi.WriteError(w, r, inProgress(req.UserName, checkoutID))
+		return
+	}
 	if errors.As(err, &exists) && key != "" {
 		// A concurrent request with the key started the execution since
 		// the look-up above. Step Functions answers a repeated name with
 		// the same execution only while that execution runs with the same
 		// input; once it has closed, or for another input, it answers
 		// ExecutionAlreadyExists, so decide from the execution itself.
-		// (Without a key the name is a fresh ULID: a clash is a bug, and
-		// falls through to a 500.)
 		prior, perr := a.prior(r.Context(), checkoutID)
 		if perr == nil && prior == nil {
 			perr = fmt.Errorf("checkout %s: StartExecution: %w, yet DescribeExecution finds none", checkoutID, err)
@@ -223,6 +248,46 @@ func sameCheckout(stored string, want checkout.Input) bool {
 	// (a slice, a map) added to the input must be a compile error here,
 	// so that someone decides how it is compared.
 	return got == want
+}
+
+// maxSlots bounds how many closed executions freeSlot steps over for one
+// basket version; past it the checkout gets a fresh ULID and no door check.
+const maxSlots = 20
+
+// freeSlot returns the id an unkeyed checkout of userName's basket at
+// version takes: the first of slotCheckoutID(userName, version, n) with no
+// execution. If one of them is running, the basket is being checked out
+// and freeSlot fails with 409 checkout_in_progress. Slots with a closed
+// execution are skipped: a checkout that failed before locking the basket
+// leaves the basket's version as it was.
+func (a *API) freeSlot(ctx context.Context, userName string, version int64) (string, error) {
+	for n := 0; n < maxSlots; n++ {
+		id := slotCheckoutID(userName, version, n)
+		out, err := a.prior(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if out == nil {
+			return id, nil
+		}
+		if out.Status == sfntypes.ExecutionStatusRunning {
+			return "", inProgress(userName, id)
+		}
+	}
+	return a.Commands.Factory.NewID(), nil
+}
+
+func inProgress(userName, checkoutID string) error {
+	return domain.Rule(domain.CodeCheckoutInProgress, "basket %s is being checked out (checkout %s)", userName, checkoutID)
+}
+
+// slotCheckoutID names the n-th unkeyed checkout of userName's basket at
+// version. Every request for the same basket state computes the same
+// names, which is what lets Step Functions' unique execution names refuse
+// a concurrent second checkout.
+func slotCheckoutID(userName string, version int64, n int) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%d", userName, version, n))
+	return "co-" + hex.EncodeToString(sum[:16])
 }
 
 // keyedCheckoutID derives the checkout id from the customer and their

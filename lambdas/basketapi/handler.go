@@ -36,13 +36,13 @@ type API struct {
 // basket and checkouts unless they are an admin; listing every basket is
 // for admins.
 func (a *API) Routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /basket", httpapi.AdminOnly(a.list))
-	mux.HandleFunc("GET /basket/{userName}", a.get)
-	mux.HandleFunc("POST /basket", a.setItems)
-	mux.HandleFunc("DELETE /basket/{userName}", a.clear)
-	mux.HandleFunc("POST /basket/checkout", a.checkout)
-	mux.HandleFunc("GET /checkout/{checkoutId}", a.status)
+	mux := httpapi.NewRouter()
+	mux.Handle("GET /basket", httpapi.AdminOnly(a.list), "limit", "cursor")
+	mux.Handle("GET /basket/{userName}", a.get)
+	mux.Handle("POST /basket", a.setItems)
+	mux.Handle("DELETE /basket/{userName}", a.clear)
+	mux.Handle("POST /basket/checkout", a.checkout)
+	mux.Handle("GET /checkout/{checkoutId}", a.status)
 	return mux
 }
 
@@ -55,7 +55,10 @@ type lineView struct {
 	Currency  string `json:"currency,omitempty"`
 	Quantity  int64  `json:"quantity"`
 	LineTotal int64  `json:"lineTotal"`
-	// Available is false when the product was deleted since it was added.
+	// Stock is the product's units not held by a checkout.
+	Stock int64 `json:"stock"`
+	// Available is true when the product exists (was not deleted since it
+	// was added) and has stock.
 	Available bool `json:"available"`
 }
 
@@ -64,6 +67,10 @@ type basketView struct {
 	Items    []lineView `json:"items"`
 	Total    int64      `json:"total"`
 	Currency string     `json:"currency,omitempty"`
+	// CurrencyMismatch is true when the lines are priced in more than one
+	// currency (a product's currency changed since it was added): there is
+	// no total, and checkout is refused until the basket is fixed.
+	CurrencyMismatch bool `json:"currencyMismatch,omitempty"`
 	// Checkout is the checkout in progress, if any.
 	Checkout *checkoutRef `json:"checkout"`
 }
@@ -111,8 +118,8 @@ func (a *API) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Bask
 }
 
 type itemRequest struct {
-	ProductID string `json:"productId"`
-	Quantity  int64  `json:"quantity"`
+	ProductID string `json:"productId" required:"true"`
+	Quantity  int64  `json:"quantity" required:"true"`
 	// Price and ProductName are accepted for compatibility with clients of
 	// the original course API and ignored: prices come from the catalog.
 	Price       *float64 `json:"price,omitempty"`
@@ -120,12 +127,14 @@ type itemRequest struct {
 }
 
 type setItemsRequest struct {
-	UserName string        `json:"userName"`
-	Items    []itemRequest `json:"items"`
+	UserName string        `json:"userName" required:"true"`
+	Items    []itemRequest `json:"items" required:"true"`
 }
 
 // setItems sets the quantity of each listed product (0 removes it), all in
-// one atomic append. Every product must exist in the catalog.
+// one atomic append. Every product must exist in the catalog, each item
+// names its quantity (a missing or null one is a 400, never a removal),
+// and a basket is in one currency (422 currency_mismatch).
 func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
 	if _, err := httpapi.Authenticate(r); err != nil {
 		httpapi.WriteError(w, r, err)
@@ -178,6 +187,9 @@ func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
 			}
 			all = append(all, evs...)
 		}
+		if err := a.sameCurrency(r.Context(), b, req.Items); err != nil {
+			return nil, err
+		}
 		return all, nil
 	})
 	a.writeBasket(w, r, b, err)
@@ -194,6 +206,69 @@ func (a *API) clear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// sameCurrency fails with 422 currency_mismatch, naming the item, when an
+// item the request adds is priced in another currency than the basket b
+// (as the request left it). The basket's currency is that of its lines
+// the request does not name, or else of the first item it adds.
+func (a *API) sameCurrency(ctx context.Context, b *basket.Basket, items []itemRequest) error {
+	named := map[string]bool{}
+	for _, it := range items {
+		named[it.ProductID] = true
+	}
+	var kept []basket.Item
+	for _, it := range b.Items() {
+		if !named[it.ProductID] {
+			kept = append(kept, it)
+		}
+	}
+	currency, _, err := a.currencies(ctx, kept)
+	if err != nil {
+		return err
+	}
+	for i, it := range items {
+		if it.Quantity == 0 {
+			continue
+		}
+		p, err := a.product(ctx, it.ProductID)
+		if err != nil {
+			return err
+		}
+		if !p.Exists() {
+			continue
+		}
+		c := p.Details().Currency
+		if currency == "" {
+			currency = c
+		}
+		if c != currency {
+			return httpapi.Errorf(http.StatusUnprocessableEntity, string(domain.CodeCurrencyMismatch), field(i, "productId"),
+				"product %s is priced in %s; the basket is in %s", it.ProductID, c, currency)
+		}
+	}
+	return nil
+}
+
+// currencies returns the currency of the first of items whose product
+// exists, and whether any other such item's product is priced in another.
+func (a *API) currencies(ctx context.Context, items []basket.Item) (first string, mixed bool, err error) {
+	for _, it := range items {
+		p, err := a.product(ctx, it.ProductID)
+		if err != nil {
+			return "", false, err
+		}
+		if !p.Exists() {
+			continue
+		}
+		switch c := p.Details().Currency; {
+		case first == "":
+			first = c
+		case c != first:
+			mixed = true
+		}
+	}
+	return first, mixed, nil
 }
 
 // checkProduct fails with product_not_found unless the product exists now.
@@ -228,19 +303,25 @@ func (a *API) view(ctx context.Context, b *basket.Basket) (basketView, error) {
 		if err != nil {
 			return basketView{}, err
 		}
-		line := lineView{ProductID: it.ProductID, Quantity: it.Quantity, Available: p.Exists()}
+		line := lineView{ProductID: it.ProductID, Quantity: it.Quantity, Available: p.Exists() && p.Available() > 0}
 		if p.Exists() {
 			d := p.Details()
 			line.Name, line.UnitPrice, line.Currency = d.Name, d.Price, d.Currency
 			line.LineTotal = d.Price * it.Quantity
+			line.Stock = p.Available()
 			if v.Currency == "" {
 				v.Currency = d.Currency
 			}
-			if d.Currency == v.Currency {
-				v.Total += line.LineTotal
+			if d.Currency != v.Currency {
+				v.CurrencyMismatch = true
 			}
+			v.Total += line.LineTotal
 		}
 		v.Items = append(v.Items, line)
+	}
+	if v.CurrencyMismatch {
+		// A sum over currencies means nothing: show none.
+		v.Total, v.Currency = 0, ""
 	}
 	if c, ok := b.Current(); ok {
 		v.Checkout = &checkoutRef{CheckoutID: c.ID, Status: c.Status}

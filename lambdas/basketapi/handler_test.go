@@ -169,7 +169,9 @@ func TestBasketPricesFromCatalog(t *testing.T) {
 
 func TestBasketBadInputChangesNothing(t *testing.T) {
 	f := newFixture(t)
+	shoptest.CreateProduct(t, f.api.Commands, "dollar", "DOLLAR", 100, "USD", 10)
 	before := f.events(t)
+	mixed := `{"userName":"ann","items":[{"productId":"mug","quantity":1},{"productId":"dollar","quantity":1}]}`
 	many := make([]string, domain.MaxLines+1)
 	for i := range many {
 		many[i] = fmt.Sprintf(`{"productId":"p%d","quantity":1}`, i)
@@ -187,7 +189,17 @@ func TestBasketBadInputChangesNothing(t *testing.T) {
 		{"too many items", "POST", "/basket", `{"userName":"ann","items":[` + strings.Join(many, ",") + `]}`, 400, "invalid_field", "items"},
 		{"negative", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":-1}]}`, 400, "invalid_field", "items[0].quantity"},
 		{"huge", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":100000000}]}`, 400, "invalid_field", "items[0].quantity"},
-		{"wrong type", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":"2"}]}`, 400, "invalid_field", "items.quantity"},
+		{"wrong type", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":"2"}]}`, 400, "invalid_field", "items[0].quantity"},
+		{"missing quantity", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug"}]}`, 400, "invalid_field", "items[0].quantity"},
+		{"null quantity", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":1},{"productId":"tea","quantity":null}]}`, 400, "invalid_field", "items[1].quantity"},
+		{"duplicate key", "POST", "/basket", `{"userName":"ann","userName":"cid","items":[{"productId":"mug","quantity":1}]}`, 400, "duplicate_field", "userName"},
+		{"items not an array", "POST", "/basket", `{"userName":"ann","items":{"productId":"mug"}}`, 400, "invalid_field", "items"},
+		{"mixed currencies", "POST", "/basket", mixed, 422, "currency_mismatch", "items[1].productId"},
+		{"unknown parameter", "GET", "/basket/ann?verbose=1", "", 400, "unknown_parameter", "verbose"},
+		{"dot segment", "GET", "/basket/..", "", 404, "not_found", ""},
+		{"trailing slash", "GET", "/basket/ann/", "", 404, "not_found", ""},
+		{"checkout bitcoin", "POST", "/basket/checkout", strings.Replace(checkoutBody("ann", payment.CardApproved), `"card"`, `"bitcoin"`, 1), 400, "invalid_field", "paymentMethod"},
+		{"checkout missing card", "POST", "/basket/checkout", `{"userName":"ann","firstName":"Ann","lastName":"Lee","email":"ann@example.com","address":"1 Main St","paymentMethod":"card"}`, 400, "invalid_field", "cardInfo"},
 		{"unknown product", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":1},{"productId":"nope","quantity":1}]}`, 404, "product_not_found", ""},
 		{"bad path user", "GET", "/basket/a%20b", "", 400, "invalid_field", "userName"},
 		{"checkout bad card", "POST", "/basket/checkout", checkoutBody("ann", "4242424242424241"), 400, "invalid_field", "cardInfo.number"},
@@ -413,8 +425,9 @@ func TestCheckoutRetryRacingTheFirst(t *testing.T) {
 		// closed lets the duplicate's execution succeed before the
 		// handler's StartExecution.
 		closed bool
-		// keyless sends no Idempotency-Key: the name is a fresh ULID, so
-		// a clash is a bug and a 500, never a 409 about a key.
+		// keyless sends no Idempotency-Key: the name is the basket's slot,
+		// so a clash is a concurrent checkout of the basket: 409
+		// checkout_in_progress, never a 409 about a key.
 		keyless bool
 		want    int
 	}{
@@ -426,7 +439,7 @@ func TestCheckoutRetryRacingTheFirst(t *testing.T) {
 		{"same request, already closed", func(in string) string { return in }, true, false, 202},
 		{"other request, still running", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, false, false, 409},
 		{"other request, already closed", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, true, false, 409},
-		{"no key, name taken", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, false, true, 500},
+		{"no key, name taken", func(in string) string { return strings.Replace(in, "1 Main St", "2 Main St", 1) }, false, true, 409},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -454,7 +467,9 @@ func TestCheckoutRetryRacingTheFirst(t *testing.T) {
 				t.Fatalf("%d %v, want 500 internal", code, got)
 			case tt.want == 202 && (code != 202 || got["checkoutId"] != id || got["executionArn"] != f.wf.ExecutionARN(id)):
 				t.Fatalf("%d %v, want 202 for checkout %s", code, got, id)
-			case tt.want == 409 && (code != 409 || c != "idempotency_key_reused"):
+			case tt.want == 409 && tt.keyless && (code != 409 || c != "checkout_in_progress"):
+				t.Fatalf("%d %v, want 409 checkout_in_progress", code, got)
+			case tt.want == 409 && !tt.keyless && (code != 409 || c != "idempotency_key_reused"):
 				t.Fatalf("%d %v, want 409 idempotency_key_reused", code, got)
 			}
 			if started := f.sfn.Executions(t, f.wf.ARN); len(started) != 1 {
@@ -492,5 +507,61 @@ func TestConcurrentIdenticalCheckoutsAreOne(t *testing.T) {
 	}
 	if started := f.sfn.Executions(t, f.wf.ARN); !reflect.DeepEqual(started, []string{id}) {
 		t.Fatalf("executions %v, want just %s", started, id)
+	}
+}
+
+func TestBasketIsInOneCurrency(t *testing.T) {
+	f := newFixture(t)
+	shoptest.CreateProduct(t, f.api.Commands, "dollar", "DOLLAR", 100, "USD", 0)
+	if code, body := f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"dollar","quantity":1}]}`); code != 200 {
+		t.Fatalf("%d %v", code, body)
+	}
+	code, body := f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":1}]}`)
+	if c, field := errOf(body); code != 422 || c != "currency_mismatch" || field != "items[0].productId" {
+		t.Fatalf("%d %v", code, body)
+	}
+	// Replacing the line in one request is fine: the basket ends in EUR.
+	code, body = f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"dollar","quantity":0},{"productId":"mug","quantity":1}]}`)
+	if code != 200 || body["currency"] != "EUR" || body["total"] != 1250.0 {
+		t.Fatalf("%d %v", code, body)
+	}
+}
+
+func TestBasketLineShowsStock(t *testing.T) {
+	f := newFixture(t)
+	shoptest.CreateProduct(t, f.api.Commands, "gone", "GONE", 100, "EUR", 0)
+	code, body := f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":1},{"productId":"gone","quantity":1}]}`)
+	if code != 200 {
+		t.Fatalf("%d %v", code, body)
+	}
+	items := body["items"].([]any)
+	mug, gone := items[0].(map[string]any), items[1].(map[string]any)
+	if mug["available"] != true || mug["stock"] != 10.0 || gone["available"] != false || gone["stock"] != 0.0 {
+		t.Fatalf("items %v", items)
+	}
+}
+
+func TestSecondCheckoutWithoutKeyIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":2}]}`)
+	code, first := f.do(t, "POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved))
+	if code != 202 {
+		t.Fatalf("first: %d %v", code, first)
+	}
+	// The workflow is held before it locks the basket: the basket alone
+	// cannot tell that a checkout runs.
+	code, second := f.do(t, "POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved))
+	if c, _ := errOf(second); code != 409 || c != "checkout_in_progress" {
+		t.Fatalf("second: %d %v", code, second)
+	}
+	if started := f.sfn.Executions(t, f.wf.ARN); len(started) != 1 {
+		t.Fatalf("executions %v, want one", started)
+	}
+	// Once the first has failed without locking the basket, the next
+	// checkout takes the next slot.
+	f.wf.Fail(t, first["checkoutId"].(string), "BasketEmptyError", "gone")
+	code, third := f.do(t, "POST", "/basket/checkout", checkoutBody("ann", payment.CardApproved))
+	if code != 202 || third["checkoutId"] == first["checkoutId"] {
+		t.Fatalf("third: %d %v", code, third)
 	}
 }
