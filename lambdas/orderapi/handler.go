@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/config"
@@ -46,11 +47,11 @@ const (
 // A customer reads their own orders; admins read anyone's, every order and
 // the audit trail.
 func (a *API) Routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /order", httpapi.AdminOnly(a.listAll))
-	mux.HandleFunc("GET /order/{userName}", a.list)
-	mux.HandleFunc("GET /order/{userName}/{orderId}", a.get)
-	mux.HandleFunc("GET /audit/{streamId}", httpapi.AdminOnly(a.audit))
+	mux := httpapi.NewRouter()
+	mux.Handle("GET /order", httpapi.AdminOnly(a.listAll), "limit", "cursor")
+	mux.Handle("GET /order/{userName}", a.list, "orderDate", "limit", "cursor")
+	mux.Handle("GET /order/{userName}/{orderId}", a.get)
+	mux.Handle("GET /audit/{streamId}", httpapi.AdminOnly(a.audit), "from", "limit")
 	return mux
 }
 
@@ -89,6 +90,19 @@ func (a *API) listAll(w http.ResponseWriter, r *http.Request) {
 // orderDate accepts a year, month or day prefix of an RFC 3339 date.
 var orderDate = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
+// checkOrderDate checks ?orderDate=: YYYY, YYYY-MM or YYYY-MM-DD naming a
+// real year, month or day (2026-13 and 2026-02-30 are not).
+func checkOrderDate(s string) error {
+	if !orderDate.MatchString(s) {
+		return domain.Invalid("orderDate", "must be YYYY, YYYY-MM or YYYY-MM-DD")
+	}
+	layout := "2006-01-02"[:len(s)]
+	if _, err := time.Parse(layout, s); err != nil {
+		return domain.Invalid("orderDate", "must be a real date, got %q", s)
+	}
+	return nil
+}
+
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	user, err := authorize(r)
 	if err != nil {
@@ -97,9 +111,11 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	date := q.Get("orderDate")
-	if date != "" && !orderDate.MatchString(date) {
-		httpapi.WriteError(w, r, domain.Invalid("orderDate", "must be YYYY, YYYY-MM or YYYY-MM-DD"))
-		return
+	if q.Has("orderDate") {
+		if err := checkOrderDate(date); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
 	}
 	limit, err := httpapi.Limit(q, defaultLimit, maxLimit)
 	if err != nil {
