@@ -197,9 +197,11 @@ var (
 		stage,
 	}}
 	// Ordering consumes the order queue (through its event source mapping),
-	// appends OrderPlaced and writes the orders read model.
+	// checks each BasketCheckedOut against its basket stream (only stored
+	// facts become orders), appends OrderPlaced and writes the orders read
+	// model.
 	Ordering = Function{Name: "ordering", Vars: []Var{
-		{EventsTable, []Use{AppendStreams(OrderStreams)}},
+		{EventsTable, []Use{AppendStreams(OrderStreams), LoadStreams(BasketStreams)}},
 		{OrdersTable, Uses(OpPut)},
 		stage,
 	}}

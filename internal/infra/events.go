@@ -17,10 +17,15 @@ import (
 )
 
 // Event sources and types the rules match. The publisher sets an event's
-// source to "shopstream.<aggregate>" and its detail-type to the event type.
+// source to "shopstream.<aggregate>" (registry.Source; a test keeps these
+// equal) and its detail-type to the event type. Every rule matches a
+// source of ours, so only our own events drive our consumers; the
+// publisher's role may put no other source.
 const (
 	// CatalogSource is the source of every event of a product stream.
 	CatalogSource = "shopstream.catalog"
+	// BasketSource is the source of every event of a basket stream.
+	BasketSource = "shopstream.basket"
 	// BasketCheckedOut is the event type that becomes an order.
 	BasketCheckedOut = "BasketCheckedOut"
 	// SourcePrefix starts the source of every shopstream event.

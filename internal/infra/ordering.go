@@ -24,7 +24,7 @@ const (
 )
 
 // Ordering turns checked-out baskets into orders: a rule sends every
-// BasketCheckedOut to OrderQueue, whose consumer places the order.
+// BasketCheckedOut of BasketSource to OrderQueue, whose consumer places the order.
 type Ordering struct {
 	Rule     awsevents.Rule
 	Queue    awssqs.Queue
@@ -46,7 +46,10 @@ func NewOrdering(scope constructs.Construct, id string, bus awsevents.IEventBus,
 	rule := awsevents.NewRule(c, jsii.String("BasketCheckedOutRule"), &awsevents.RuleProps{
 		EventBus:    bus,
 		Description: jsii.String("Checked-out baskets become orders"),
+		// Source as well as detail-type: an event of that name put on the
+		// bus by anyone else never reaches the queue.
 		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(BasketSource),
 			DetailType: jsii.Strings(BasketCheckedOut),
 		},
 	})

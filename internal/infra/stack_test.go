@@ -389,6 +389,7 @@ func TestRolePolicies(t *testing.T) {
 		},
 		config.Ordering.Name: {
 			{"events", appendActs, leading("order-")},
+			{"events", query, leading("basket-")}, // checks BasketCheckedOut against the store
 			{"orders", "dynamodb:PutItem", ""},
 			// The queue event source (CDK's grant).
 			{"order queue", "sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage", ""},
@@ -497,14 +498,14 @@ func TestStreamToPublisher(t *testing.T) {
 	}
 }
 
-// BasketCheckedOut → rule → OrderQueue (DLQ, encryption, TLS only) → ordering.
+// BasketCheckedOut from shopstream.basket → rule → OrderQueue (DLQ, encryption, TLS only) → ordering.
 func TestCheckoutToOrdering(t *testing.T) {
 	synth(t)
 	s, tpl := synthesized.dev, synthesized.template
 	queue, dlq, consumer := logicalID(s.Ordering.Queue), logicalID(s.Ordering.DLQ), logicalID(s.Ordering.Consumer)
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": ref(logicalID(s.EventBus.Bus)),
-		"EventPattern": map[string]any{"detail-type": []any{infra.BasketCheckedOut}},
+		"EventPattern": map[string]any{"source": []any{infra.BasketSource}, "detail-type": []any{infra.BasketCheckedOut}},
 		"Targets":      []any{assertions.Match_ObjectLike(&map[string]any{"Arn": getAtt(queue, "Arn")})},
 	})
 	q := synthesized.raw.Resources[queue].Properties

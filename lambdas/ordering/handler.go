@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -43,6 +45,9 @@ type Placer struct {
 	Orders   RowWriter
 	// Now stamps placedAt on a new order.
 	Now func() time.Time
+	// Security records the forged messages Handle acknowledges without
+	// an order; nil records them on stdout.
+	Security *SecurityLog
 	// AfterAppend, when set, runs once the order stream holds the order
 	// and before its row is written: the seam the e2e test injects a crash
 	// into. Production leaves it nil.
@@ -52,11 +57,19 @@ type Placer struct {
 // Handle places one order per message and reports the messages that failed
 // so that only they are redelivered (ReportBatchItemFailures). A message
 // that cannot be decoded fails every time; after the queue's
-// maxReceiveCount it moves to the dead-letter queue.
+// maxReceiveCount it moves to the dead-letter queue. A forged message (see
+// Place) is acknowledged and recorded in p.Security: it never becomes an
+// order, and retrying it could not change that.
 func (p *Placer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEventResponse, error) {
 	var out events.SQSEventResponse
 	for _, msg := range in.Records {
-		if err := p.Place(ctx, msg); err != nil {
+		err := p.Place(ctx, msg)
+		var forged *ForgedError
+		if errors.As(err, &forged) {
+			p.securityLog().Forged(msg.MessageId, forged)
+			continue
+		}
+		if err != nil {
 			slog.Error("order not placed", "message", msg.MessageId, "receiveCount", msg.Attributes["ApproximateReceiveCount"], "error", err)
 			out.BatchItemFailures = append(out.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 		}
@@ -64,14 +77,30 @@ func (p *Placer) Handle(ctx context.Context, in events.SQSEvent) (events.SQSEven
 	return out, nil
 }
 
+func (p *Placer) securityLog() *SecurityLog {
+	if p.Security == nil {
+		p.Security = &SecurityLog{W: os.Stdout, Now: time.Now}
+	}
+	return p.Security
+}
+
 // Place places the order of the checked-out basket in msg exactly once and
 // writes its row. The order's stream is named after the checkout, so a
 // redelivery finds the order placed, appends nothing and writes the same
 // row again (which the row's version guard ignores).
+//
+// Only the event store's facts become orders: the message must come from
+// BasketSource and its event must be the basket stream's BasketCheckedOut
+// of that checkout, unchanged; otherwise Place returns a *ForgedError and
+// places nothing. The order is placed from the stored event.
 func (p *Placer) Place(ctx context.Context, msg events.SQSMessage) error {
-	stored, checkedOut, err := decode(p.Commands.Registry, msg.Body)
+	source, delivered, claim, err := decode(p.Commands.Registry, msg.Body)
 	if err != nil {
 		return fmt.Errorf("ordering: message %s: %w", msg.MessageId, err)
+	}
+	stored, checkedOut, err := p.verify(ctx, source, delivered, claim)
+	if err != nil {
+		return err
 	}
 	orderID, placement := ordering.FromCheckout(checkedOut, p.Now().UTC())
 	meta := eventstore.Metadata{CorrelationID: checkedOut.CheckoutID, CausationID: stored.ID, Actor: Actor}
@@ -98,28 +127,30 @@ func (p *Placer) Place(ctx context.Context, msg events.SQSMessage) error {
 	return nil
 }
 
-// decode returns the stored BasketCheckedOut event a message carries.
-func decode(reg *registry.Registry, body string) (eventstore.Event, basket.BasketCheckedOut, error) {
+// decode returns the source of a message's envelope, the BasketCheckedOut
+// event its detail claims to be, and that event's data. Nothing of it is
+// trusted until verify has found it in the event store.
+func decode(reg *registry.Registry, body string) (string, eventstore.Event, basket.BasketCheckedOut, error) {
 	var env Envelope
 	if err := json.Unmarshal([]byte(body), &env); err != nil {
-		return eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("decode envelope: %w", err)
+		return "", eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("decode envelope: %w", err)
 	}
-	var stored eventstore.Event
-	if err := json.Unmarshal(env.Detail, &stored); err != nil {
-		return eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("decode detail of %s: %w", env.ID, err)
+	var delivered eventstore.Event
+	if err := json.Unmarshal(env.Detail, &delivered); err != nil {
+		return "", eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("decode detail of %s: %w", env.ID, err)
 	}
 	want := basket.BasketCheckedOut{}.EventType()
-	if stored.Type != want || env.DetailType != want {
-		return eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("event %s is a %q (detail-type %q), want %s", env.ID, stored.Type, env.DetailType, want)
+	if delivered.Type != want || env.DetailType != want {
+		return "", eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("event %s is a %q (detail-type %q), want %s", env.ID, delivered.Type, env.DetailType, want)
 	}
 	// Decoding through the registry upcasts older schema versions.
-	e, err := reg.Decode(stored)
+	e, err := reg.Decode(delivered)
 	if err != nil {
-		return eventstore.Event{}, basket.BasketCheckedOut{}, err
+		return "", eventstore.Event{}, basket.BasketCheckedOut{}, err
 	}
-	checkedOut, ok := e.(basket.BasketCheckedOut)
+	claim, ok := e.(basket.BasketCheckedOut)
 	if !ok {
-		return eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("event %s decoded as %T", env.ID, e)
+		return "", eventstore.Event{}, basket.BasketCheckedOut{}, fmt.Errorf("event %s decoded as %T", env.ID, e)
 	}
-	return stored, checkedOut, nil
+	return env.Source, delivered, claim, nil
 }

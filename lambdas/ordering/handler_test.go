@@ -37,19 +37,51 @@ func checkedOut(checkoutID string) basket.BasketCheckedOut {
 }
 
 // message returns an SQS message carrying e as the bus delivers it, on its
-// receiveCount-th delivery.
+// receiveCount-th delivery. e is a fact: the basket stream holds it (it is
+// appended unless the stream already has e's checkout), so the delivery
+// carries the stored event.
 func message(t testing.TB, r command.Runner, id string, e basket.BasketCheckedOut, receiveCount int) events.SQSMessage {
 	t.Helper()
-	stored, err := r.Registry.Encode(r.Factory, eventstore.Metadata{CorrelationID: e.CheckoutID}, e)
+	return deliver(t, id, BasketSource, stored(t, r, e), receiveCount)
+}
+
+// stored returns the BasketCheckedOut of e's checkout in e's basket
+// stream, appending e first if the stream has none.
+func stored(t testing.TB, r command.Runner, e basket.BasketCheckedOut) eventstore.Event {
+	t.Helper()
+	ctx := context.Background()
+	stream := basket.StreamID(e.UserName)
+	existing, err := r.Store.Load(ctx, stream, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored[0].StreamID, stored[0].Version = basket.StreamID(e.UserName), 3
-	detail, err := json.Marshal(stored[0])
+	for _, s := range existing {
+		if d, err := r.Registry.Decode(s); err == nil {
+			if c, ok := d.(basket.BasketCheckedOut); ok && c.CheckoutID == e.CheckoutID {
+				return s
+			}
+		}
+	}
+	encoded, err := r.Registry.Encode(r.Factory, eventstore.Metadata{CorrelationID: e.CheckoutID}, e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := json.Marshal(Envelope{Version: "0", ID: "eb-" + id, DetailType: "BasketCheckedOut", Source: "shopstream.basket", Time: t0, Detail: detail})
+	appended, err := r.Store.Append(ctx, stream, eventstore.Any, encoded...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return appended[0]
+}
+
+// deliver returns an SQS message carrying ev, as a rule delivers an event
+// put on the bus with source.
+func deliver(t testing.TB, id, source string, ev eventstore.Event, receiveCount int) events.SQSMessage {
+	t.Helper()
+	detail, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(Envelope{Version: "0", ID: "eb-" + id, DetailType: "BasketCheckedOut", Source: source, Time: t0, Detail: detail})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -25,6 +26,7 @@ func main() {
 		Commands: lambdaenv.Commands(db, cfg.EventsTable),
 		Orders:   readmodel.Orders{Client: db, Table: cfg.OrdersTable},
 		Now:      time.Now,
+		Security: &SecurityLog{W: os.Stdout, Stage: cfg.Stage, Now: time.Now},
 	}
 	installFaults(p)
 	lambda.Start(p.Handle)
