@@ -18,6 +18,9 @@ const (
 	StatePriceBasket          = "PriceBasket"
 	StateReserveStock         = "ReserveStock"
 	StateReserveLine          = "ReserveLine"
+	StateReserveLineFailed    = "ReserveLineFailed"
+	StateAllLinesReserved     = "AllLinesReserved"
+	StateReserveStockFailed   = "ReserveStockFailed"
 	StateAuthorizePayment     = "AuthorizePayment"
 	StateConfirmCheckout      = "ConfirmCheckout"
 	StateReleaseStock         = "ReleaseStock"
@@ -110,6 +113,14 @@ func Definition(scope constructs.Construct, tasks CheckoutTasks) awsstepfunction
 		"userName.$":   "$.userName",
 		"error.$":      "$.error",
 	}, discard)
+	// If the failure cannot be recorded (the Lambda service retries are
+	// spent, or the basket append keeps failing), the execution still ends
+	// in CheckoutFailed with the checkout's own error, not the recording's;
+	// the stuck-checkout alarm and the audit find the unrecorded basket.
+	record.AddCatch(failed, &awsstepfunctions.CatchProps{
+		Errors:     jsii.Strings(*awsstepfunctions.Errors_ALL()),
+		ResultPath: jsii.String("$.recordError"),
+	})
 	record.Next(failed)
 
 	release := invoke(StateReleaseStock, tasks.ReleaseStock, map[string]interface{}{
@@ -130,8 +141,26 @@ func Definition(scope constructs.Construct, tasks CheckoutTasks) awsstepfunction
 	// Nothing is reserved yet: record the failure directly.
 	price.AddCatch(record, catchAll)
 
+	// Every line settles inside the Map before the workflow decides: a
+	// line whose reservation fails catches its own error and ends as
+	// {"reserved": false, "error": …} (checkout.Reservation). Were the
+	// failure to fail the Map, the Map would stop waiting for its other
+	// iterations while their Lambda calls still run (as on AWS), and a
+	// reservation landing after ReleaseStock would stay held. The product
+	// aggregate refuses a reservation after its checkout's release as well
+	// (catalog.Product.Release leaves a mark), so a late call that still
+	// lands, say a Lambda retry, can never hold stock either.
 	reserveLine := invoke(StateReserveLine, tasks.ReserveStock, nil, nil)
 	reserveLine.AddRetry(retry(errnames.StockConflict, 5, 1.5))
+	lineFailed := awsstepfunctions.NewPass(scope, jsii.String(StateReserveLineFailed), &awsstepfunctions.PassProps{
+		Parameters: &map[string]interface{}{
+			"reserved":    false,
+			"productId.$": "$.line.productId",
+			"quantity.$":  "$.line.quantity",
+			"error.$":     "$.error",
+		},
+	})
+	reserveLine.AddCatch(lineFailed, catchAll)
 	reserve := awsstepfunctions.NewMap(scope, jsii.String(StateReserveStock), &awsstepfunctions.MapProps{
 		ItemsPath: jsii.String("$.priced.lines"),
 		ItemSelector: &map[string]interface{}{
@@ -139,10 +168,24 @@ func Definition(scope constructs.Construct, tasks CheckoutTasks) awsstepfunction
 			"line.$":       "$$.Map.Item.Value",
 		},
 		MaxConcurrency: jsii.Number(reserveConcurrency),
-		ResultPath:     jsii.String("$.reservations"),
+		// checkout.Reservations: every line's outcome, and the errors of
+		// the lines not reserved, in line order.
+		ResultSelector: &map[string]interface{}{
+			"lines.$":  "$",
+			"failed.$": "$[?(@.reserved == false)].error",
+		},
+		ResultPath: jsii.String("$.reservations"),
 	})
 	reserve.ItemProcessor(reserveLine, nil)
+	// Only the Map itself failing lands here (every line catches its own).
 	reserve.AddCatch(release, catchAll)
+	// A line not reserved fails the checkout with the first such line's
+	// error, as if that line's task had failed the workflow.
+	reserveFailed := awsstepfunctions.NewPass(scope, jsii.String(StateReserveStockFailed), &awsstepfunctions.PassProps{
+		InputPath:  jsii.String("$.reservations.failed[0]"),
+		ResultPath: jsii.String("$.error"),
+	})
+	reserveFailed.Next(release)
 
 	// The retry count lets the (simulated) gateway tell a retry from a
 	// first attempt; a real gateway would get it as an idempotency key.
@@ -159,7 +202,12 @@ func Definition(scope constructs.Construct, tasks CheckoutTasks) awsstepfunction
 	confirm := invoke(StateConfirmCheckout, tasks.ConfirmCheckout, nil, jsii.String("$.confirmation"))
 	confirm.AddCatch(release, catchAll)
 
-	return price.Next(reserve).Next(authorize).Next(confirm)
+	allReserved := awsstepfunctions.NewChoice(scope, jsii.String(StateAllLinesReserved), nil).
+		When(awsstepfunctions.Condition_IsPresent(jsii.String("$.reservations.failed[0]")), reserveFailed, nil).
+		Otherwise(authorize.Next(confirm))
+
+	price.Next(reserve).Next(allReserved)
+	return price
 }
 
 // retry retries the transient error name, starting one second apart and

@@ -117,6 +117,8 @@ type state struct {
 		ErrorEquals []string
 		Next        string
 	}
+	Choices []struct{ Next string }
+	Default string
 }
 
 type machine struct {
@@ -197,7 +199,8 @@ func TestWorkflowShape(t *testing.T) {
 	}
 	for _, hop := range []struct{ from, to string }{
 		{workflows.StatePriceBasket, workflows.StateReserveStock},
-		{workflows.StateReserveStock, workflows.StateAuthorizePayment},
+		{workflows.StateReserveStock, workflows.StateAllLinesReserved},
+		{workflows.StateReserveStockFailed, workflows.StateReleaseStock},
 		{workflows.StateAuthorizePayment, workflows.StateConfirmCheckout},
 		{workflows.StateReleaseStock, workflows.StateRecordCheckoutFailed},
 		{workflows.StateRecordCheckoutFailed, workflows.StateCheckoutFailed},
@@ -222,12 +225,27 @@ func TestWorkflowShape(t *testing.T) {
 		workflows.StateAuthorizePayment: workflows.StateReleaseStock,
 		workflows.StateConfirmCheckout:  workflows.StateReleaseStock,
 		workflows.StateReleaseStock:     workflows.StateRecordCheckoutFailed,
+		// Failing to record still ends the execution in the Fail state.
+		workflows.StateRecordCheckoutFailed: workflows.StateCheckoutFailed,
 	}
 	for name, want := range catchTo {
 		c := all[name].Catch
 		if len(c) != 1 || !slices.Equal(c[0].ErrorEquals, []string{"States.ALL"}) || c[0].Next != want {
 			t.Errorf("%s catches %+v, want States.ALL → %s", name, c, want)
 		}
+	}
+	// Every line settles inside the Map: the line's task catches its own
+	// failure and ends in a Pass state, so no reservation is in flight
+	// when the Choice after the Map sends a failure to ReleaseStock.
+	proc := reserve.ItemProcessor
+	if line := proc.States[workflows.StateReserveLine]; len(line.Catch) != 1 || line.Catch[0].Next != workflows.StateReserveLineFailed ||
+		!slices.Equal(line.Catch[0].ErrorEquals, []string{"States.ALL"}) || proc.States[workflows.StateReserveLineFailed].Type != "Pass" {
+		t.Errorf("%s does not settle each line: %+v", workflows.StateReserveStock, proc)
+	}
+	if c := all[workflows.StateAllLinesReserved]; c.Type != "Choice" || len(c.Choices) != 1 ||
+		c.Choices[0].Next != workflows.StateReserveStockFailed || c.Default != workflows.StateAuthorizePayment {
+		t.Errorf("%s = %+v, want a Choice: a failed line → %s, else → %s", workflows.StateAllLinesReserved, c,
+			workflows.StateReserveStockFailed, workflows.StateAuthorizePayment)
 	}
 	// Each task calls its own function.
 	tasks := map[string]string{

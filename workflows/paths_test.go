@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +36,7 @@ import (
 	"github.com/shopstream/shopstream/internal/checkout/errnames"
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/config"
+	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/lambdaenv"
 	"github.com/shopstream/shopstream/internal/ordering"
 	"github.com/shopstream/shopstream/internal/payment"
@@ -64,7 +67,7 @@ type pathEnv struct {
 	store   eventstore.Store
 	cmds    command.Runner
 	orders  readmodel.Orders
-	order   *reservationOrder
+	jitter  *jitter
 
 	ddbURL   string
 	vars     map[string]string // the functions' configuration, by variable
@@ -103,8 +106,8 @@ func newPathEnv(t *testing.T) *pathEnv {
 	}
 
 	srv, url := localtest.Serve(t)
-	e.order = &reservationOrder{inner: e.fns[config.ReserveStock.Name].svc, reserveARN: arns[config.ReserveStock.Name]}
-	svc, err := stepfunctions.New(localtest.OpenDB(t, ""), stepfunctions.Options{Invoker: e.order, TimeScale: 0.001})
+	e.jitter = &jitter{inner: e.fns[config.ReserveStock.Name].svc, reserveARN: arns[config.ReserveStock.Name]}
+	svc, err := stepfunctions.New(localtest.OpenDB(t, ""), stepfunctions.Options{Invoker: e.jitter, TimeScale: 0.001})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,59 +228,23 @@ func pointTasksAt(t *testing.T, def []byte, arns map[string]string) string {
 	return string(out)
 }
 
-// reservationOrder passes invocations through to the Lambda service, but
-// can hold a checkout's ReserveLine invocations until one product's
-// reservation has answered. The Map reserves its lines concurrently, and
-// when one line fails it does not wait for the others' invocations: a
-// reservation still in flight can land after ReleaseStock has run, and
-// stay held. A case that checks "releases the lines already reserved"
-// fixes the order so that that reservation has answered first.
-type reservationOrder struct {
+// jitter passes invocations through to the Lambda service, holding each
+// ReserveLine invocation back for a random while before it runs and before
+// it answers when on, so a checkout's lines reserve (and fail) in any order.
+type jitter struct {
 	inner      stack.Invoker
 	reserveARN string
-
-	mu    sync.Mutex
-	first map[string]string          // product reserved first, by checkout
-	done  map[string]func()          // marks that reservation answered
-	ready map[string]<-chan struct{} // closed by done
+	on         atomic.Bool
 }
 
-// reserveFirst makes checkoutID's other lines wait for productID's
-// reservation.
-func (o *reservationOrder) reserveFirst(checkoutID, productID string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.first == nil {
-		o.first, o.done, o.ready = map[string]string{}, map[string]func(){}, map[string]<-chan struct{}{}
+func (j *jitter) Invoke(ctx context.Context, fn string, payload []byte) (stack.InvokeResult, error) {
+	if fn != j.reserveARN || !j.on.Load() {
+		return j.inner.Invoke(ctx, fn, payload)
 	}
-	ch := make(chan struct{})
-	o.first[checkoutID] = productID
-	o.done[checkoutID] = sync.OnceFunc(func() { close(ch) })
-	o.ready[checkoutID] = ch
-}
-
-func (o *reservationOrder) Invoke(ctx context.Context, fn string, payload []byte) (stack.InvokeResult, error) {
-	if fn != o.reserveARN {
-		return o.inner.Invoke(ctx, fn, payload)
-	}
-	var in checkout.ReserveLine
-	_ = json.Unmarshal(payload, &in)
-	o.mu.Lock()
-	first, held := o.first[in.CheckoutID]
-	done, ready := o.done[in.CheckoutID], o.ready[in.CheckoutID]
-	o.mu.Unlock()
-	switch {
-	case !held:
-	case in.Line.ProductID == first:
-		defer done()
-	default:
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return stack.InvokeResult{}, ctx.Err()
-		}
-	}
-	return o.inner.Invoke(ctx, fn, payload)
+	pause := func() { time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond) }
+	pause()
+	defer pause()
+	return j.inner.Invoke(ctx, fn, payload)
 }
 
 // execution is a finished checkout execution.
@@ -328,13 +295,26 @@ func (e *pathEnv) run(t *testing.T, in checkout.Input) execution {
 	}
 }
 
-// path returns the states the execution entered, in order.
+// path returns the states the execution entered, in order, except that
+// the states of the ReserveStock Map's iterations, which run concurrently,
+// are sorted by name.
 func (x execution) path() []string {
 	var out []string
 	for _, ev := range x.history {
 		if d := ev.StateEnteredEventDetails; d != nil {
 			out = append(out, aws.ToString(d.Name))
 		}
+	}
+	iteration := func(s string) bool {
+		return s == workflows.StateReserveLine || s == workflows.StateReserveLineFailed
+	}
+	for i := 0; i < len(out); {
+		j := i
+		for j < len(out) && iteration(out[j]) {
+			j++
+		}
+		slices.Sort(out[i:j])
+		i = max(j, i+1)
 	}
 	return out
 }
@@ -468,10 +448,11 @@ func TestCheckoutPaths(t *testing.T) {
 		compensate = append(slices.Clone(reserved), released)
 		// a one-line checkout confirmed
 		confirmed = []string{workflows.StatePriceBasket, workflows.StateReserveStock, workflows.StateReserveLine,
-			workflows.StateAuthorizePayment, workflows.StateConfirmCheckout}
+			workflows.StateAllLinesReserved, workflows.StateAuthorizePayment, workflows.StateConfirmCheckout}
 		// a failure after stock was reserved, from AuthorizePayment on
 		afterAuthorize = []string{workflows.StatePriceBasket, workflows.StateReserveStock, workflows.StateReserveLine,
-			workflows.StateAuthorizePayment, workflows.StateReleaseStock, workflows.StateRecordCheckoutFailed, workflows.StateCheckoutFailed}
+			workflows.StateAllLinesReserved, workflows.StateAuthorizePayment,
+			workflows.StateReleaseStock, workflows.StateRecordCheckoutFailed, workflows.StateCheckoutFailed}
 		// a failure of PriceBasket, which reserved nothing to release
 		pricingFailed = []string{workflows.StatePriceBasket, workflows.StateRecordCheckoutFailed, workflows.StateCheckoutFailed}
 	)
@@ -491,9 +472,6 @@ func TestCheckoutPaths(t *testing.T) {
 		card     string
 		// before runs after the fixtures, before the execution starts.
 		before func(t *testing.T, user string)
-		// reserveFirst, when set, is the product whose reservation the
-		// checkout's other lines wait for.
-		reserveFirst string
 
 		wantError string // "" for SUCCEEDED
 		wantPath  []string
@@ -512,7 +490,7 @@ func TestCheckoutPaths(t *testing.T) {
 			lines:    []line{{"mug", 2}, {"tea", 1}},
 			card:     payment.CardApproved,
 			wantPath: []string{workflows.StatePriceBasket, workflows.StateReserveStock, workflows.StateReserveLine, workflows.StateReserveLine,
-				workflows.StateAuthorizePayment, workflows.StateConfirmCheckout},
+				workflows.StateAllLinesReserved, workflows.StateAuthorizePayment, workflows.StateConfirmCheckout},
 			wantAuthorize: []string{""},
 			wantBasket:    []string{"BasketItemQuantitySet", "BasketItemQuantitySet", "CheckoutStarted", checkedOut},
 			wantProducts:  map[string][]string{"mug": reserved, "tea": reserved},
@@ -547,15 +525,18 @@ func TestCheckoutPaths(t *testing.T) {
 		},
 		{
 			name: "out of stock releases the lines already reserved", key: "os",
-			products:     []product{{"mug", 5}, {"tea", 1}},
-			lines:        []line{{"mug", 2}, {"tea", 2}},
-			card:         payment.CardApproved,
-			reserveFirst: "mug",
-			wantError:    errnames.OutOfStock,
-			wantPath: []string{workflows.StatePriceBasket, workflows.StateReserveStock, workflows.StateReserveLine, workflows.StateReserveLine,
+			products:  []product{{"mug", 5}, {"tea", 1}},
+			lines:     []line{{"mug", 2}, {"tea", 2}},
+			card:      payment.CardApproved,
+			wantError: errnames.OutOfStock,
+			wantPath: []string{workflows.StatePriceBasket, workflows.StateReserveStock,
+				workflows.StateReserveLine, workflows.StateReserveLine, workflows.StateReserveLineFailed,
+				workflows.StateAllLinesReserved, workflows.StateReserveStockFailed,
 				workflows.StateReleaseStock, workflows.StateRecordCheckoutFailed, workflows.StateCheckoutFailed},
-			wantBasket:    []string{"BasketItemQuantitySet", "BasketItemQuantitySet", "CheckoutStarted", checkoutFail},
-			wantProducts:  map[string][]string{"mug": compensate, "tea": untouched},
+			wantBasket: []string{"BasketItemQuantitySet", "BasketItemQuantitySet", "CheckoutStarted", checkoutFail},
+			// tea reserved nothing: its release is a mark that refuses
+			// a reservation of it still in flight.
+			wantProducts:  map[string][]string{"mug": compensate, "tea": append(slices.Clone(untouched), released)},
 			wantAvailable: map[string]int64{"mug": 5, "tea": 1},
 			wantReason:    basket.Reason{Code: "out_of_stock"},
 		},
@@ -633,9 +614,6 @@ func TestCheckoutPaths(t *testing.T) {
 			if tt.before != nil {
 				tt.before(t, user)
 			}
-			if tt.reserveFirst != "" {
-				e.order.reserveFirst(checkoutID, pid(tt.reserveFirst))
-			}
 
 			x := e.run(t, checkoutInput(t, checkoutID, user, tt.card))
 
@@ -697,7 +675,7 @@ func TestCheckoutPaths(t *testing.T) {
 				t.Fatal(err)
 			}
 			if out.Confirmation == nil || out.Confirmation.OrderID != checkoutID || out.Priced == nil || out.Priced.Total != tt.wantTotal ||
-				len(out.Reservations) != len(tt.lines) || out.Authorization == nil {
+				out.Reservations == nil || len(out.Reservations.Lines) != len(tt.lines) || len(out.Reservations.Failed) != 0 || out.Authorization == nil {
 				t.Errorf("output %s", aws.ToString(x.Output))
 			}
 			// The second delivery is a duplicate, as at-least-once
@@ -719,6 +697,77 @@ func TestCheckoutPaths(t *testing.T) {
 			}
 		})
 	}
+
+	// The Map reserves a checkout's lines concurrently. Whatever the order
+	// in which they reserve, fail and answer (jitter shuffles them), the
+	// workflow releases only once every line has settled, so every
+	// reservation of the failed checkout is released and the failure
+	// reason is the out-of-stock line's.
+	t.Run("out of stock with lines in flight, in any order, loses no stock", func(t *testing.T) {
+		e.jitter.on.Store(true)
+		defer e.jitter.on.Store(false)
+		const runs, stock = 12, 50
+		var wg sync.WaitGroup
+		for n := range runs {
+			key := fmt.Sprintf("ao%d", n)
+			user, checkoutID := key+"-ada", key+"-c1"
+			// The scarce line is first, in the middle or last.
+			ids := []string{key + "-mug", key + "-tea", key + "-jam"}
+			scarce := ids[n%len(ids)]
+			for _, id := range ids {
+				qty := int64(stock)
+				if id == scarce {
+					qty = 0
+				}
+				shoptest.CreateProduct(t, e.cmds, id, "Product "+id, price, "EUR", qty)
+				shoptest.AddToBasket(t, e.cmds, user, id, 2)
+			}
+			wg.Go(func() {
+				x := e.run(t, checkoutInput(t, checkoutID, user, payment.CardApproved))
+				if x.Status != sfntypes.ExecutionStatusFailed || aws.ToString(x.Error) != errnames.OutOfStock {
+					t.Errorf("%s: execution %s %q, want FAILED %s", checkoutID, x.Status, aws.ToString(x.Error), errnames.OutOfStock)
+				}
+				var cause struct{ ErrorType, ErrorMessage string }
+				if err := json.Unmarshal([]byte(aws.ToString(x.Cause)), &cause); err != nil || !strings.Contains(cause.ErrorMessage, scarce) {
+					t.Errorf("%s: cause %q does not name %s", checkoutID, aws.ToString(x.Cause), scarce)
+				}
+				if r := e.reason(t, user); r.Code != "out_of_stock" {
+					t.Errorf("%s: reason %+v", checkoutID, r)
+				}
+				for _, id := range ids {
+					want := int64(stock)
+					if id == scarce {
+						want = 0
+					}
+					if got := e.available(t, id); got != want {
+						t.Errorf("%s: %s has %d available, want %d (stream %v)", checkoutID, id, got, want,
+							shoptest.Types(t, e.store, catalog.StreamID(id)))
+					}
+				}
+			})
+		}
+		wg.Wait()
+	})
+
+	// A reservation that lands after its checkout's release (a Lambda call
+	// still running when the workflow compensated, or retried after it) is
+	// refused: the release left a mark on the product even though nothing
+	// was held yet.
+	t.Run("a reservation landing after the release is refused", func(t *testing.T) {
+		const checkoutID = "lr-c1"
+		shoptest.CreateProduct(t, e.cmds, "lr-mug", "Product mug", price, "EUR", 5)
+		line := domain.PricedLine{ProductID: "lr-mug", Name: "Product mug", UnitPrice: price, Currency: "EUR", Quantity: 2, LineTotal: 2 * price}
+		if err := e.invoke(t, e.fns[config.ReleaseStock.Name], checkout.Release{CheckoutID: checkoutID, Lines: []domain.PricedLine{line}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		err := e.invoke(t, e.fns[config.ReserveStock.Name], checkout.ReserveLine{CheckoutID: checkoutID, Line: line}, nil)
+		if err == nil || !strings.Contains(err.Error(), errnames.ReservationReleased) {
+			t.Fatalf("late reservation: %v, want %s", err, errnames.ReservationReleased)
+		}
+		if got := e.available(t, "lr-mug"); got != 5 {
+			t.Errorf("lr-mug has %d available, want 5", got)
+		}
+	})
 
 	t.Run("ordering crashes after its append; the redelivery completes the order", func(t *testing.T) {
 		const user, checkoutID = "cr-ada", "cr-c1"

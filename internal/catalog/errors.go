@@ -22,3 +22,25 @@ func (e *OutOfStockError) Error() string {
 func (e *OutOfStockError) Unwrap() error {
 	return &domain.RuleError{Code: domain.CodeOutOfStock, Message: fmt.Sprintf("product %s has %d available, %d requested", e.ProductID, e.Available, e.Requested)}
 }
+
+// ReservationReleasedError says a checkout asked to reserve a product after
+// it released its reservation of that product (or left the release mark
+// before any reservation landed). The checkout is failing: the reservation
+// must not be made. It unwraps to a *domain.RuleError with code
+// reservation_conflict.
+type ReservationReleasedError struct {
+	ProductID  string
+	CheckoutID string
+}
+
+func (e *ReservationReleasedError) Error() string {
+	return "reservation_released: " + e.message()
+}
+
+func (e *ReservationReleasedError) message() string {
+	return fmt.Sprintf("checkout %s already released its reservation of product %s", e.CheckoutID, e.ProductID)
+}
+
+func (e *ReservationReleasedError) Unwrap() error {
+	return &domain.RuleError{Code: domain.CodeReservationConflict, Message: e.message()}
+}

@@ -50,6 +50,8 @@ type StockReserved struct {
 }
 
 // StockReservationReleased: a failed checkout gave its reserved units back.
+// Quantity 0 (schema v2 on) marks a release where the checkout held nothing
+// of the product yet: the checkout may reserve it no more.
 type StockReservationReleased struct {
 	ProductID  string `json:"productId"`
 	CheckoutID string `json:"checkoutId"`
@@ -72,6 +74,11 @@ func EventTypes() []domain.EventType {
 		domain.Describe[ProductDeleted](Aggregate, 1),
 		domain.Describe[StockAdded](Aggregate, 1),
 		domain.Describe[StockReserved](Aggregate, 1),
-		domain.Describe[StockReservationReleased](Aggregate, 1),
+		// v2 allows quantity 0 (a release mark); v1 data is valid v2 data.
+		domain.Describe[StockReservationReleased](Aggregate, 2).WithUpcaster(1, sameData),
 	}
 }
+
+// sameData is the upcaster of a version whose data is valid as it is in the
+// next version (the next one only relaxes a constraint).
+func sameData(data []byte) ([]byte, error) { return data, nil }

@@ -67,6 +67,22 @@ type Update struct {
 	ImageFile   *string
 }
 
+// reservation is what a checkout holds of the product. A released
+// reservation stays as a mark: the checkout has given this product up, and
+// a Reserve arriving later (a sibling Map iteration, a Lambda retry still
+// in flight when the workflow compensated) is refused, so it can never
+// hold stock that no release will return. Release leaves the mark even
+// when nothing was held yet, which is what makes the order of a late
+// reservation and its release irrelevant.
+//
+// Marks are one small entry per checkout that touched the product, kept
+// for the product's life: a held reservation must stay to make Reserve
+// idempotent, and a released one must stay at least as long as the
+// checkout's execution can still run (workflows.ExecutionTimeoutMinutes).
+// The aggregate sees no clock and no checkout outcome, so it cannot expire
+// them itself; the snapshots planned for hot products carry the map, and
+// pruning entries older than the execution timeout belongs there (the
+// snapshot knows the recorded-at time of the events it folds).
 type reservation struct {
 	quantity int64
 	released bool
@@ -80,7 +96,7 @@ type Product struct {
 	deleted      bool
 	details      Details
 	available    int64
-	reservations map[string]reservation // by checkout id, kept after release
+	reservations map[string]reservation // by checkout id, kept after release as a mark
 }
 
 // New returns the product with id before any event: it does not exist yet.
@@ -143,6 +159,7 @@ func (p *Product) Apply(events ...domain.Event) error {
 			p.available -= e.Quantity
 			p.reservations[e.CheckoutID] = reservation{quantity: e.Quantity}
 		case StockReservationReleased:
+			// Quantity is 0 for a mark left where nothing was held (v2).
 			p.available += e.Quantity
 			p.reservations[e.CheckoutID] = reservation{quantity: e.Quantity, released: true}
 		default:
@@ -264,14 +281,20 @@ func (p *Product) AddStock(quantity int64) ([]domain.Event, error) {
 }
 
 // Reserve decides StockReserved for checkoutID. It returns an
-// *OutOfStockError when fewer than quantity units are available. A checkout
-// that already reserved (even if it has since released) decides no event;
-// asking again with a different quantity is a reservation_conflict.
+// *OutOfStockError when fewer than quantity units are available, and a
+// *ReservationReleasedError once the checkout released this product (even
+// if it never held any of it): a released checkout is failing, and what it
+// reserves now would never be released. A checkout that already holds its
+// reservation decides no event; asking again with a different quantity is
+// a reservation_conflict.
 func (p *Product) Reserve(checkoutID string, quantity int64) ([]domain.Event, error) {
 	if err := firstError(domain.CheckID("checkoutId", checkoutID), domain.CheckQuantity("quantity", quantity)); err != nil {
 		return nil, err
 	}
 	if r, ok := p.reservations[checkoutID]; ok {
+		if r.released {
+			return nil, &ReservationReleasedError{ProductID: p.id, CheckoutID: checkoutID}
+		}
 		if r.quantity != quantity {
 			return nil, domain.Rule(domain.CodeReservationConflict,
 				"checkout %s already reserved %d of product %s, not %d", checkoutID, r.quantity, p.id, quantity)
@@ -287,16 +310,22 @@ func (p *Product) Reserve(checkoutID string, quantity int64) ([]domain.Event, er
 	return []domain.Event{StockReserved{ProductID: p.id, CheckoutID: checkoutID, Quantity: quantity}}, nil
 }
 
-// Release decides StockReservationReleased for checkoutID's held
-// reservation. Releasing a reservation that is unknown or already released
-// decides no event. It works on a deleted product too: compensation must
-// always be able to finish.
+// Release decides StockReservationReleased for checkoutID: with the held
+// quantity, or with quantity 0 when the checkout holds nothing of the
+// product yet, as a mark that refuses its later Reserve (a reservation
+// still in flight when the release runs). Releasing again decides no
+// event. A product that does not exist or was deleted refuses every
+// Reserve already, so it gets no mark; a reservation held on a deleted
+// product is still released: compensation must always be able to finish.
 func (p *Product) Release(checkoutID string) ([]domain.Event, error) {
 	if err := domain.CheckID("checkoutId", checkoutID); err != nil {
 		return nil, err
 	}
 	r, ok := p.reservations[checkoutID]
-	if !ok || r.released {
+	switch {
+	case ok && r.released:
+		return nil, nil
+	case !ok && p.live() != nil:
 		return nil, nil
 	}
 	return []domain.Event{StockReservationReleased{ProductID: p.id, CheckoutID: checkoutID, Quantity: r.quantity}}, nil

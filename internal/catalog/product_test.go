@@ -197,8 +197,10 @@ func TestReserveAndRelease(t *testing.T) {
 		{Name: "reserve more than available", History: append(stocked, reserved("c0", 4)), Command: reserve("c1", 2),
 			Want: domaintest.Want{Code: domain.CodeOutOfStock}},
 		{Name: "reserve again is a no-op", History: append(stocked, reserved("c1", 2)), Command: reserve("c1", 2)},
-		{Name: "reserve again after release is a no-op", History: append(stocked, reserved("c1", 2), released("c1", 2)),
-			Command: reserve("c1", 2)},
+		{Name: "reserve again after release is refused", History: append(stocked, reserved("c1", 2), released("c1", 2)),
+			Command: reserve("c1", 2), Want: domaintest.Want{Code: domain.CodeReservationConflict}},
+		{Name: "reserve after a release of nothing is refused", History: append(stocked, released("c1", 0)),
+			Command: reserve("c1", 2), Want: domaintest.Want{Code: domain.CodeReservationConflict}},
 		{Name: "reserve again with another quantity", History: append(stocked, reserved("c1", 2)), Command: reserve("c1", 3),
 			Want: domaintest.Want{Code: domain.CodeReservationConflict}},
 		{Name: "reserve zero", History: stocked, Command: reserve("c1", 0), Want: domaintest.Want{Field: "quantity"}},
@@ -212,7 +214,10 @@ func TestReserveAndRelease(t *testing.T) {
 		{Name: "release on deleted product", History: append(stocked, reserved("c1", 2), deleted), Command: release("c1"),
 			Want: domaintest.Want{Events: events(released("c1", 2))}},
 		{Name: "release twice is a no-op", History: append(stocked, reserved("c1", 2), released("c1", 2)), Command: release("c1")},
-		{Name: "release unknown is a no-op", History: stocked, Command: release("c9")},
+		{Name: "release of nothing held leaves a mark", History: stocked, Command: release("c9"),
+			Want: domaintest.Want{Events: events(released("c9", 0))}},
+		{Name: "release of nothing twice is a no-op", History: append(stocked, released("c9", 0)), Command: release("c9")},
+		{Name: "release of nothing on a deleted product is a no-op", History: append(stocked, deleted), Command: release("c9")},
 		{Name: "release on unknown product is a no-op", Command: release("c9")},
 		{Name: "release bad checkout id", History: stocked, Command: release("a b"), Want: domaintest.Want{Field: "checkoutId"}},
 	}
@@ -232,6 +237,44 @@ func TestOutOfStockError(t *testing.T) {
 	var re *domain.RuleError
 	if !errors.As(err, &re) || re.Code != domain.CodeOutOfStock || re.Code.Kind() != domain.Rejected {
 		t.Errorf("err = %v, want a RuleError out_of_stock of kind Rejected", err)
+	}
+}
+
+// A release and a reservation of the same checkout may land in either
+// order (a sibling line's reservation still in flight when the workflow
+// compensates): the product ends with nothing held either way.
+func TestReleaseThenLateReserveHoldsNothing(t *testing.T) {
+	for _, releaseFirst := range []bool{true, false} {
+		p := fold(t, lampCreated, stock(5))
+		steps := []func() ([]domain.Event, error){
+			func() ([]domain.Event, error) { return p.Reserve("c1", 2) },
+			func() ([]domain.Event, error) { return p.Release("c1") },
+		}
+		if releaseFirst {
+			steps[0], steps[1] = steps[1], steps[0]
+		}
+		for _, step := range steps {
+			evs, err := step()
+			var rel *ReservationReleasedError
+			if err != nil && !errors.As(err, &rel) {
+				t.Fatalf("releaseFirst=%v: %v", releaseFirst, err)
+			}
+			if err := p.Apply(evs...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Whatever arrives after both (a Lambda retry) changes nothing.
+		for _, late := range []func() ([]domain.Event, error){
+			func() ([]domain.Event, error) { return p.Reserve("c1", 2) },
+			func() ([]domain.Event, error) { return p.Release("c1") },
+		} {
+			if evs, _ := late(); len(evs) != 0 {
+				t.Errorf("releaseFirst=%v: late command decided %v", releaseFirst, evs)
+			}
+		}
+		if _, held := p.Reserved("c1"); held || p.Available() != 5 {
+			t.Errorf("releaseFirst=%v: held=%v available=%d, want nothing held and 5", releaseFirst, held, p.Available())
+		}
 	}
 }
 

@@ -48,12 +48,27 @@ type ReserveLine struct {
 	Line       domain.PricedLine `json:"line"`
 }
 
-// Reservation is one ReserveStock iteration's result.
+// Reservation is one ReserveStock Map iteration's result. Every line
+// settles inside the Map: a line whose reservation failed ends with
+// Reserved false and the error its Catch recorded (the workflow's
+// ReserveLineFailed state builds it), so the Map finishes only once no
+// reservation is in flight, and the workflow then releases if any failed.
 type Reservation struct {
+	Reserved  bool   `json:"reserved"`
 	ProductID string `json:"productId"`
 	Quantity  int64  `json:"quantity"`
 	// Version is the product stream's version after the reservation.
-	Version int64 `json:"version"`
+	Version int64 `json:"version,omitempty"`
+	// Error is why a line was not reserved.
+	Error *Error `json:"error,omitempty"`
+}
+
+// Reservations is the ReserveStock Map's result (at $.reservations): every
+// line's outcome, and the errors of the lines that were not reserved, in
+// line order. Any error sends the workflow to ReleaseStock with the first.
+type Reservations struct {
+	Lines  []Reservation `json:"lines"`
+	Failed []Error       `json:"failed"`
 }
 
 // Confirmation is ConfirmCheckout's result (at $.confirmation).
@@ -72,7 +87,7 @@ type Error struct {
 type State struct {
 	Input
 	Priced        *Priced                `json:"priced,omitempty"`
-	Reservations  []Reservation          `json:"reservations,omitempty"`
+	Reservations  *Reservations          `json:"reservations,omitempty"`
 	Authorization *payment.Authorization `json:"authorization,omitempty"`
 	Confirmation  *Confirmation          `json:"confirmation,omitempty"`
 	// Attempt is $$.State.RetryCount, passed to AuthorizePayment.
@@ -101,10 +116,13 @@ var reasonCodes = map[string]string{
 	errnames.CheckoutInProgress: "checkout_in_progress",
 	errnames.ProductUnavailable: "product_unavailable",
 	errnames.OutOfStock:         "out_of_stock",
-	errnames.PaymentDeclined:    "payment_declined",
-	errnames.TransientPayment:   "payment_unavailable",
-	errnames.StockConflict:      "stock_contention",
-	"States.Timeout":            "timeout",
+	// Seen only when a line's reservation lands after its checkout already
+	// released (so the checkout was failing for another reason first).
+	errnames.ReservationReleased: "stock_released",
+	errnames.PaymentDeclined:     "payment_declined",
+	errnames.TransientPayment:    "payment_unavailable",
+	errnames.StockConflict:       "stock_contention",
+	"States.Timeout":             "timeout",
 }
 
 // FailureReason turns the error a Catch recorded into the basket's reason:

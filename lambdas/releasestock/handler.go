@@ -15,9 +15,12 @@ import (
 	"github.com/shopstream/shopstream/internal/lambdaenv"
 )
 
-// Released is ReleaseStock's result: how many reservations it gave back.
+// Released is ReleaseStock's result: how many reservations it gave back,
+// and on how many products it left a release mark where nothing was held
+// (so that a reservation still in flight is refused when it lands).
 type Released struct {
 	Released int `json:"released"`
+	Marked   int `json:"marked"`
 }
 
 // Releaser is the ReleaseStock task, the compensation of ReserveStock.
@@ -26,9 +29,10 @@ type Releaser struct {
 }
 
 // Handle releases the checkout's reservation of every line's product. A
-// line whose product holds nothing for the checkout (never reserved, or
-// already released by an earlier attempt) is skipped, so retries are
-// harmless. It tries every line before it fails, returning
+// line whose product holds nothing for the checkout yet gets a release
+// mark instead (catalog.Product.Release), which refuses that checkout's
+// later reservation; a line already released by an earlier attempt is
+// skipped, so retries are harmless. It tries every line before it fails, returning
 // *errnames.StockConflictError when a line lost to concurrent appends (the
 // workflow retries, and the lines released already stay released).
 func (r *Releaser) Handle(ctx context.Context, in checkout.Release) (Released, error) {
@@ -39,9 +43,13 @@ func (r *Releaser) Handle(ctx context.Context, in checkout.Release) (Released, e
 	)
 	for _, l := range in.Lines {
 		id := l.ProductID
+		var held bool
 		_, stored, err := command.Run(ctx, r.Commands, catalog.StreamID(id),
 			func() (*catalog.Product, error) { return catalog.New(id) }, meta,
-			func(p *catalog.Product) ([]domain.Event, error) { return p.Release(in.CheckoutID) })
+			func(p *catalog.Product) ([]domain.Event, error) {
+				_, held = p.Reserved(in.CheckoutID)
+				return p.Release(in.CheckoutID)
+			})
 		switch {
 		case errors.Is(err, eventstore.ErrConcurrency):
 			err = &errnames.StockConflictError{ProductID: id}
@@ -55,11 +63,17 @@ func (r *Releaser) Handle(ctx context.Context, in checkout.Release) (Released, e
 			}
 			continue
 		}
-		out.Released += len(stored)
+		switch {
+		case len(stored) == 0:
+		case held:
+			out.Released++
+		default:
+			out.Marked++
+		}
 	}
 	if firstErr != nil {
 		return Released{}, firstErr
 	}
-	slog.Info("stock released", "checkout", in.CheckoutID, "lines", len(in.Lines), "released", out.Released)
+	slog.Info("stock released", "checkout", in.CheckoutID, "lines", len(in.Lines), "released", out.Released, "marked", out.Marked)
 	return out, nil
 }

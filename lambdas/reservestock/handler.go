@@ -27,6 +27,8 @@ type Reserver struct {
 // same reservation.
 //
 // It returns *errnames.OutOfStockError when too few units are available,
+// *errnames.ReservationReleasedError when the checkout already released
+// the product (this call landed after the compensation),
 // *errnames.ProductUnavailableError for an unknown or deleted product and
 // *errnames.StockConflictError when concurrent appends kept winning (the
 // workflow retries it). Other errors are bugs or infrastructure failures.
@@ -40,16 +42,19 @@ func (r *Reserver) Handle(ctx context.Context, in checkout.ReserveLine) (checkou
 		return checkout.Reservation{}, classify(id, err)
 	}
 	slog.Info("reserved", "checkout", in.CheckoutID, "product", id, "quantity", qty, "appended", len(stored), "version", p.Version())
-	return checkout.Reservation{ProductID: id, Quantity: qty, Version: p.Version()}, nil
+	return checkout.Reservation{Reserved: true, ProductID: id, Quantity: qty, Version: p.Version()}, nil
 }
 
 // classify turns a failed reservation into the error the workflow matches.
 func classify(productID string, err error) error {
 	var oos *catalog.OutOfStockError
+	var released *catalog.ReservationReleasedError
 	var rule *domain.RuleError
 	switch {
 	case errors.As(err, &oos):
 		return &errnames.OutOfStockError{ProductID: oos.ProductID, Requested: int(oos.Requested), Available: int(max(oos.Available, 0))}
+	case errors.As(err, &released):
+		return &errnames.ReservationReleasedError{ProductID: productID}
 	case errors.As(err, &rule) && (rule.Code == domain.CodeProductNotFound || rule.Code == domain.CodeProductDeleted):
 		return &errnames.ProductUnavailableError{ProductID: productID, Reason: rule.Message}
 	case errors.Is(err, eventstore.ErrConcurrency):

@@ -24,7 +24,7 @@ func TestReserveIsIdempotent(t *testing.T) {
 	r := shoptest.Runner()
 	shoptest.CreateProduct(t, r, "mug", "Mug", 900, "EUR", 5)
 	h := &Reserver{Commands: r}
-	want := checkout.Reservation{ProductID: "mug", Quantity: 3, Version: 3}
+	want := checkout.Reservation{Reserved: true, ProductID: "mug", Quantity: 3, Version: 3}
 	for i := range 2 {
 		got, err := h.Handle(context.Background(), line("c1", "mug", 3))
 		if err != nil {
@@ -53,6 +53,10 @@ func TestReserveErrors(t *testing.T) {
 			}
 		}},
 		{"unknown product", func(t *testing.T, r command.Runner) {}, 1, errnames.ProductUnavailable, nil},
+		{"released before the reservation landed", func(t *testing.T, r command.Runner) {
+			shoptest.CreateProduct(t, r, "mug", "Mug", 900, "EUR", 5)
+			shoptest.RunProduct(t, r, "mug", func(p *catalog.Product) ([]domain.Event, error) { return p.Release("c1") })
+		}, 1, errnames.ReservationReleased, nil},
 		{"deleted product", func(t *testing.T, r command.Runner) {
 			shoptest.CreateProduct(t, r, "mug", "Mug", 900, "EUR", 5)
 			shoptest.RunProduct(t, r, "mug", (*catalog.Product).Delete)

@@ -27,6 +27,9 @@ const (
 	PaymentDeclined = "PaymentDeclinedError"
 	// TransientPayment: the gateway failed in a way that may pass on retry.
 	TransientPayment = "TransientPaymentError"
+	// ReservationReleased: the checkout already released its reservation
+	// of the product (it is failing), so the line may not reserve it.
+	ReservationReleased = "ReservationReleasedError"
 	// StockConflict: another writer appended to the product stream between
 	// the read and the conditional append; reloading and retrying is safe.
 	StockConflict = "StockConflictError"
@@ -37,7 +40,7 @@ func Transient() []string { return []string{TransientPayment, StockConflict} }
 
 // Terminal returns the names that end a checkout as failed without retry.
 func Terminal() []string {
-	return []string{BasketEmpty, CheckoutInProgress, ProductUnavailable, OutOfStock, PaymentDeclined}
+	return []string{BasketEmpty, CheckoutInProgress, ProductUnavailable, OutOfStock, ReservationReleased, PaymentDeclined}
 }
 
 // All returns every name: Terminal then Transient.
@@ -85,6 +88,15 @@ type OutOfStockError struct {
 
 func (e *OutOfStockError) Error() string {
 	return msg(OutOfStock, fmt.Sprintf("product %s: requested %d, available %d", e.ProductID, e.Requested, e.Available))
+}
+
+// ReservationReleasedError is returned by ReserveStock when the checkout
+// already released the product: a reservation landing after its
+// checkout's compensation is refused, never held.
+type ReservationReleasedError struct{ ProductID string }
+
+func (e *ReservationReleasedError) Error() string {
+	return msg(ReservationReleased, fmt.Sprintf("product %s: the checkout released its reservation", e.ProductID))
 }
 
 // PaymentDeclinedError is returned by AuthorizePayment when the gateway

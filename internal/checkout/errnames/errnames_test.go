@@ -19,13 +19,14 @@ func errorTypeName(err error) string {
 
 func TestTypeNamesEqualErrorNames(t *testing.T) {
 	errs := map[string]error{
-		BasketEmpty:        &BasketEmptyError{Reason: "no lines"},
-		CheckoutInProgress: &CheckoutInProgressError{Reason: "checkout c1 holds the basket"},
-		ProductUnavailable: &ProductUnavailableError{ProductID: "p1", Reason: "deleted"},
-		OutOfStock:         &OutOfStockError{ProductID: "p1", Requested: 3, Available: 1},
-		PaymentDeclined:    &PaymentDeclinedError{Reason: "card ending 0002 declined"},
-		TransientPayment:   &TransientPaymentError{Reason: "gateway timeout"},
-		StockConflict:      &StockConflictError{ProductID: "p1"},
+		BasketEmpty:         &BasketEmptyError{Reason: "no lines"},
+		CheckoutInProgress:  &CheckoutInProgressError{Reason: "checkout c1 holds the basket"},
+		ProductUnavailable:  &ProductUnavailableError{ProductID: "p1", Reason: "deleted"},
+		OutOfStock:          &OutOfStockError{ProductID: "p1", Requested: 3, Available: 1},
+		ReservationReleased: &ReservationReleasedError{ProductID: "p1"},
+		PaymentDeclined:     &PaymentDeclinedError{Reason: "card ending 0002 declined"},
+		TransientPayment:    &TransientPaymentError{Reason: "gateway timeout"},
+		StockConflict:       &StockConflictError{ProductID: "p1"},
 	}
 	if len(errs) != len(All()) {
 		t.Fatalf("%d error types for %d names: add the new type here", len(errs), len(All()))
