@@ -52,8 +52,10 @@ func eachPage(ctx context.Context, store eventstore.Store, position string, fn f
 }
 
 // Verify folds every stream of the event store, builds the rows the read
-// models should hold and compares them with the stored ones. Run it on a
-// quiet system: a projection still catching up shows as drift.
+// models should hold and compares them with the stored ones, and checks the
+// stock invariant (every unit a product holds is reserved by a running or
+// confirmed checkout; see CheckStock). Run it on a quiet system: a
+// projection still catching up shows as drift.
 func Verify(ctx context.Context, store eventstore.Store, reg *registry.Registry, products Rows[readmodel.Product], orders Rows[readmodel.Order]) (Report, error) {
 	var r Report
 	streams := map[string][]domain.Event{}
@@ -107,6 +109,8 @@ func Verify(ctx context.Context, store eventstore.Store, reg *registry.Registry,
 		}
 	}
 	r.Products, r.Orders = len(wantProducts), len(wantOrders)
+	stock, _ := stockDrift(streams, order)
+	r.Drift = append(r.Drift, stock...)
 
 	gotProducts, err := products.All(ctx)
 	if err != nil {
