@@ -508,7 +508,7 @@ func TestCheckoutPaths(t *testing.T) {
 			wantBasket:    []string{"BasketItemQuantitySet", "CheckoutStarted", checkoutFail},
 			wantProducts:  map[string][]string{"mug": compensate},
 			wantAvailable: map[string]int64{"mug": 5},
-			wantReason:    basket.Reason{Code: "payment_declined", Message: "PaymentDeclinedError: card_declined"},
+			wantReason:    basket.Reason{Code: "payment_declined", Message: "The payment was declined (card_declined)."},
 		},
 		{
 			name: "insufficient funds is declined without retry", key: "if",
@@ -521,7 +521,7 @@ func TestCheckoutPaths(t *testing.T) {
 			wantBasket:    []string{"BasketItemQuantitySet", "CheckoutStarted", checkoutFail},
 			wantProducts:  map[string][]string{"mug": compensate},
 			wantAvailable: map[string]int64{"mug": 5},
-			wantReason:    basket.Reason{Code: "payment_declined", Message: "PaymentDeclinedError: insufficient_funds"},
+			wantReason:    basket.Reason{Code: "payment_declined", Message: "The payment was declined (insufficient_funds)."},
 		},
 		{
 			name: "out of stock releases the lines already reserved", key: "os",

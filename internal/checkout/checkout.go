@@ -10,6 +10,7 @@ package checkout
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 
 	"github.com/shopstream/shopstream/internal/basket"
@@ -125,32 +126,68 @@ var reasonCodes = map[string]string{
 	"States.Timeout":             "timeout",
 }
 
+// reasonMessages say what each reason code means, for people. A reason's
+// message is this, then the task's detail in parentheses when it has one.
+var reasonMessages = map[string]string{
+	"basket_empty":         "The basket is empty.",
+	"checkout_in_progress": "Another checkout of this basket is in progress.",
+	"product_unavailable":  "A product in the basket is no longer available",
+	"out_of_stock":         "A product in the basket does not have enough stock",
+	"payment_declined":     "The payment was declined",
+	"payment_unavailable":  "The payment service did not answer; try again later.",
+	"stock_contention":     "The stock changed while it was being reserved; try again.",
+	"timeout":              "The checkout took too long and was stopped.",
+	InternalError:          "The checkout failed.",
+}
+
+// InternalError is the reason code of a checkout that failed for a reason
+// the workflow does not name (a bug or an outage). Its message carries no
+// detail: unexpected errors may carry internals.
+const InternalError = "internal_error"
+
+// errorName matches a Go error type name leading a message
+// ("PaymentDeclinedError: card_declined"): the workflow matches on it,
+// clients must never see it.
+var errorName = regexp.MustCompile(`^(?:[A-Za-z0-9_]+\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception)(?::\s*|$)`)
+
 // FailureReason turns the error a Catch recorded into the basket's reason:
-// a stable code and the error message the task gave (never a stack trace:
-// Lambda error causes carry only errorType and errorMessage).
+// a stable code and a human message (never a Go type name, never a stack
+// trace: Lambda error causes carry only errorType and errorMessage).
 func FailureReason(e *Error) basket.Reason {
 	if e == nil {
-		return basket.Reason{Code: "internal_error", Message: "checkout failed"}
+		return basket.Reason{Code: InternalError, Message: reasonMessages[InternalError]}
 	}
 	code, ok := reasonCodes[e.Error]
 	if !ok {
-		code = "internal_error"
+		code = InternalError
 	}
-	msg := e.Cause
+	base, ok := reasonMessages[code]
+	if !ok {
+		base = reasonMessages[InternalError]
+	}
+	if code == InternalError {
+		return basket.Reason{Code: code, Message: base}
+	}
+	detail := e.Cause
 	var lambdaErr struct {
 		ErrorMessage string `json:"errorMessage"`
 	}
 	if json.Unmarshal([]byte(e.Cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
-		msg = lambdaErr.ErrorMessage
+		detail = lambdaErr.ErrorMessage
 	}
-	if code == "internal_error" {
-		// Unexpected errors may carry internals: keep only their name.
-		msg = "checkout failed: " + e.Error
+	detail = strings.TrimSpace(errorName.ReplaceAllString(strings.TrimSpace(detail), ""))
+	msg := base
+	switch {
+	case strings.HasSuffix(base, "."):
+	case detail == "" || code == "timeout":
+		msg = base + "."
+	default:
+		msg = base + " (" + detail + ")."
 	}
 	if len(msg) > basket.MaxReasonLength {
-		msg = msg[:basket.MaxReasonLength]
+		msg = strings.ToValidUTF8(msg[:basket.MaxReasonLength], "")
 	}
-	return basket.Reason{Code: code, Message: strings.TrimSpace(msg)}
+	return basket.Reason{Code: code, Message: msg}
 }
 
 // ExecutionARN returns the ARN of the checkout's execution of the state

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -380,8 +379,12 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 		// Failed before the basket recorded it (e.g. another checkout held
 		// the basket): the execution's error is the reason.
 		reason := checkout.FailureReason(&checkout.Error{Error: aws.ToString(out.Error), Cause: aws.ToString(out.Cause)})
-		if strings.HasPrefix(reason.Message, "checkout failed") && out.Status != sfntypes.ExecutionStatusFailed {
-			reason.Message = "checkout " + strings.ToLower(string(out.Status))
+		switch {
+		case reason.Code != checkout.InternalError:
+		case out.Status == sfntypes.ExecutionStatusTimedOut:
+			reason = basket.Reason{Code: "timeout", Message: "The checkout took too long and was stopped."}
+		case out.Status == sfntypes.ExecutionStatusAborted:
+			reason = basket.Reason{Code: "aborted", Message: "The checkout was stopped."}
 		}
 		res.Reason = &reason
 	}
