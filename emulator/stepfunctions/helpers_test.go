@@ -17,6 +17,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
+	"github.com/shopstream/shopstream/emulator/stepfunctions/asl"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
 )
 
@@ -68,12 +69,18 @@ type env struct {
 // newEnv starts the service on the state in dir ("" for an ephemeral one).
 func newEnv(t *testing.T, dir string) *env {
 	t.Helper()
+	return newEnvClock(t, dir, nil)
+}
+
+// newEnvClock is newEnv with the service's clock (nil for the real one).
+func newEnvClock(t *testing.T, dir string, clock asl.Clock) *env {
+	t.Helper()
 	db, err := state.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fns := &functions{}
-	svc, err := New(db, Options{Invoker: fns, TimeScale: 0.001})
+	svc, err := New(db, Options{Invoker: fns, Clock: clock, TimeScale: 0.001})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +121,63 @@ func (e *env) start(t *testing.T, machineArn, name, input string) string {
 	return *out.ExecutionArn
 }
 
+// heldClock is a clock on which no Wait state or Retry interval ever
+// elapses: Sleep returns only when its context ends, with the context's
+// cause, as asl.SystemClock does. An execution in a Wait then stays there
+// until it is stopped or its machine times out, however slow the machine.
+type heldClock struct{}
+
+func (heldClock) Now() time.Time { return time.Now() }
+
+func (heldClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	<-ctx.Done()
+	return context.Cause(ctx)
+}
+
+// testDeadline bounds every wait for a condition in these tests.
+const testDeadline = 10 * time.Second
+
+// received waits for ch to deliver, failing the test with what it was
+// waiting for once testDeadline passes.
+func received[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(testDeadline):
+		t.Fatalf("no %s within %v", what, testDeadline)
+		var zero T
+		return zero // not reached: Fatalf ends the test
+	}
+}
+
+// waitForEvent polls the execution's history until it holds an event of
+// type typ and returns that history; it fails the test, with the history,
+// if none appears within testDeadline.
+func (e *env) waitForEvent(t *testing.T, execArn string, typ types.HistoryEventType) []types.HistoryEvent {
+	t.Helper()
+	deadline := time.Now().Add(testDeadline)
+	for {
+		events := e.history(t, execArn)
+		for _, ev := range events {
+			if ev.Type == typ {
+				return events
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in the history of %s within %v: %v", typ, execArn, testDeadline, eventTypes(events))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // wait polls until the execution is no longer RUNNING.
 func (e *env) wait(t *testing.T, execArn string) *sfn.DescribeExecutionOutput {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testDeadline)
 	for {
 		out, err := e.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execArn)})
 		if err != nil {

@@ -38,7 +38,7 @@ func TestRunningExecutionsResumeAfterRestart(t *testing.T) {
 	first.wait(t, done)
 	first.fns.set("reserve", blockUntilCancelled(started))
 	exec := first.start(t, arn, "interrupted", `{"x":1}`)
-	<-started
+	received(t, started, "call to the reserve function")
 	first.stop()
 
 	second := newEnv(t, dir)
@@ -85,7 +85,7 @@ func TestResumeWithoutItsMachineFails(t *testing.T) {
 	first.fns.set("reserve", blockUntilCancelled(started))
 	arn := first.createMachine(t, "Doomed", resumableDefinition)
 	exec := first.start(t, arn, "orphan", `{}`)
-	<-started
+	received(t, started, "call to the reserve function")
 	if _, err := first.client.DeleteStateMachine(context.Background(), &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(arn)}); err != nil {
 		t.Fatal(err)
 	}

@@ -338,10 +338,15 @@ func TestListExecutionsFilterAndPages(t *testing.T) {
 }
 
 func TestStopExecution(t *testing.T) {
-	e := newEnv(t, "")
+	// On a held clock the Wait never ends by itself, so the execution is
+	// still in it when the stop arrives, however slow the machine.
+	e := newEnvClock(t, "", heldClock{})
+	ctx := context.Background()
 	arn := e.createMachine(t, "Waits", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	exec := e.start(t, arn, "w-1", `{}`)
-	out, err := e.client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: aws.String(exec), Error: aws.String("Cancelled"), Cause: aws.String("customer cancelled")})
+	// Stop it only once it is in the Wait: that is the history asserted.
+	e.waitForEvent(t, exec, types.HistoryEventTypeWaitStateEntered)
+	out, err := e.client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(exec), Error: aws.String("Cancelled"), Cause: aws.String("customer cancelled")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,47 +354,49 @@ func TestStopExecution(t *testing.T) {
 		t.Error("no stopDate")
 	}
 	desc := e.wait(t, exec)
-	if desc.Status != types.ExecutionStatusAborted || *desc.Error != "Cancelled" || *desc.Cause != "customer cancelled" {
-		t.Errorf("DescribeExecution = %s %v %v", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause))
+	if desc.Status != types.ExecutionStatusAborted || aws.ToString(desc.Error) != "Cancelled" || aws.ToString(desc.Cause) != "customer cancelled" || desc.StopDate == nil {
+		t.Fatalf("DescribeExecution = %s %q %q stopDate %v; history %v", desc.Status, aws.ToString(desc.Error), aws.ToString(desc.Cause), desc.StopDate, eventTypes(e.history(t, exec)))
 	}
 	events := e.history(t, exec)
 	want := []string{"ExecutionStarted", "WaitStateEntered", "ExecutionAborted"}
 	if got := eventTypes(events); !reflect.DeepEqual(got, want) {
-		t.Errorf("history = %v, want %v", got, want)
+		t.Fatalf("history = %v, want %v", got, want)
 	}
-	if d := events[2].ExecutionAbortedEventDetails; d == nil || *d.Error != "Cancelled" {
+	if d := events[2].ExecutionAbortedEventDetails; d == nil || aws.ToString(d.Error) != "Cancelled" || aws.ToString(d.Cause) != "customer cancelled" {
 		t.Errorf("ExecutionAborted details = %+v", d)
 	}
 	// Stopping a closed execution changes nothing and reports when it stopped.
-	again, err := e.client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: aws.String(exec), Error: aws.String("Other")})
-	if err != nil || !again.StopDate.Equal(*desc.StopDate) {
+	again, err := e.client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(exec), Error: aws.String("Other")})
+	if err != nil || again.StopDate == nil || !again.StopDate.Equal(*desc.StopDate) {
 		t.Errorf("second stop = %v, %v; want stopDate %v", again, err, desc.StopDate)
 	}
-	if after := e.wait(t, exec); *after.Error != "Cancelled" || len(e.history(t, exec)) != 3 {
-		t.Errorf("second stop changed the execution: %v", aws.ToString(after.Error))
+	after := e.wait(t, exec)
+	if got := eventTypes(e.history(t, exec)); aws.ToString(after.Error) != "Cancelled" || !reflect.DeepEqual(got, want) {
+		t.Errorf("second stop changed the execution: error %q, history %v", aws.ToString(after.Error), got)
 	}
-	_, err = e.client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: aws.String("not-an-arn")})
+	_, err = e.client.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String("not-an-arn")})
 	if code := apiErrorCode(err); code != "InvalidArn" {
 		t.Errorf("bad arn: err = %v, want InvalidArn", err)
 	}
-	_, err = e.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(exec + "-nope")})
+	_, err = e.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(exec + "-nope")})
 	if code := apiErrorCode(err); code != "ExecutionDoesNotExist" {
 		t.Errorf("unknown execution: err = %v, want ExecutionDoesNotExist", err)
 	}
 }
 
 func TestMachineTimeout(t *testing.T) {
-	e := newEnv(t, "")
-	// Machine timeouts are real time (not scaled): the Wait is scaled to
-	// 3.6 s, the one-second timeout fires first.
+	// Machine timeouts are real time, not the service's clock: on a held
+	// clock the Wait never ends, so only the one-second timeout can close
+	// the execution.
+	e := newEnvClock(t, "", heldClock{})
 	arn := e.createMachine(t, "Slow", `{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
 	desc := e.wait(t, e.start(t, arn, "slow", `{}`))
-	if desc.Status != types.ExecutionStatusTimedOut || *desc.Error != "States.Timeout" {
-		t.Errorf("status %s error %v", desc.Status, aws.ToString(desc.Error))
-	}
 	events := e.history(t, *desc.ExecutionArn)
-	if last := events[len(events)-1]; last.Type != types.HistoryEventTypeExecutionTimedOut {
-		t.Errorf("last event %s", last.Type)
+	if desc.Status != types.ExecutionStatusTimedOut || aws.ToString(desc.Error) != "States.Timeout" {
+		t.Fatalf("status %s error %q; history %v", desc.Status, aws.ToString(desc.Error), eventTypes(events))
+	}
+	if n := len(events); n == 0 || events[n-1].Type != types.HistoryEventTypeExecutionTimedOut {
+		t.Errorf("history %v does not end with ExecutionTimedOut", eventTypes(events))
 	}
 }
 

@@ -46,9 +46,15 @@ func count(list []string, s string) int {
 	return n
 }
 
+// Each task holds its Map slot until the test releases it, and the test
+// releases one only while two are held: the Map must reach two at once,
+// and a third could start only if it ignored MaxConcurrency.
 func TestMapItemSelectorAndConcurrency(t *testing.T) {
 	var running, peak atomic.Int32
+	started := make(chan struct{})
+	release := make(chan struct{})
 	tasks := TaskRunnerFunc(func(ctx context.Context, req TaskRequest) (any, error) {
+		defer running.Add(-1)
 		n := running.Add(1)
 		for {
 			p := peak.Load()
@@ -56,21 +62,55 @@ func TestMapItemSelectorAndConcurrency(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(2 * time.Millisecond)
-		running.Add(-1)
+		select {
+		case started <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		return req.Input.(map[string]any)["v"].(int64) * 10, nil
 	})
 	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
 	  "ItemSelector":{"v.$":"$$.Map.Item.Value","tag.$":"$.tag"},
 	  "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},
 	  "ResultSelector":{"values.$":"$","n.$":"States.ArrayLength($)"},"End":true}}}`
-	out, _, _, err := runDef(t, def, `{"items":[1,2,3,4,5,6],"tag":"x"}`, tasks)
-	if err != nil {
-		t.Fatal(err)
+	const items = 6
+	run := startDef(t, def, `{"items":[1,2,3,4,5,6],"tag":"x"}`, tasks)
+	deadline := time.After(testDeadline)
+	for begun, held := 0, 0; begun < items || held > 0; {
+		if held == 2 || begun == items {
+			// Both slots are held, or no task is left to start: let one finish.
+			select {
+			case release <- struct{}{}:
+				held--
+			case res := <-run:
+				t.Fatalf("the Map ended (%v, %v) with %d task(s) held", res.out, res.err, held)
+			case <-deadline:
+				t.Fatalf("no held task took its release within %v", testDeadline)
+			}
+			continue
+		}
+		select {
+		case <-started:
+			begun++
+			held++
+		case res := <-run:
+			t.Fatalf("the Map ended (%v, %v) after %d of %d tasks started", res.out, res.err, begun, items)
+		case <-deadline:
+			t.Fatalf("task %d of %d did not start within %v while %d held a slot", begun+1, items, testDeadline, held)
+		}
 	}
-	assertJSON(t, out, `{"values":[10,20,30,40,50,60],"n":6}`)
-	if peak.Load() > 2 {
-		t.Errorf("peak concurrency %d exceeds MaxConcurrency 2", peak.Load())
+	res := received(t, run, "end of the Map")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	assertJSON(t, res.out, `{"values":[10,20,30,40,50,60],"n":6}`)
+	if p := peak.Load(); p != 2 {
+		t.Errorf("peak concurrency %d, want MaxConcurrency 2", p)
 	}
 }
 
@@ -94,12 +134,22 @@ func TestMapFailureFailsTheState(t *testing.T) {
 }
 
 // The specification's Parallel example: two branches see the same input
-// and the result is the array of their outputs, in branch order.
+// and the result is the array of their outputs, in branch order, even
+// when the first branch finishes last.
 func TestParallel(t *testing.T) {
-	tasks := TaskRunnerFunc(func(_ context.Context, req TaskRequest) (any, error) {
+	rec := &recorder{}
+	phoneDone := rec.seen(func(e Event) bool { return e.Type == "TaskStateExited" && e.Details["name"] == "LookupPhone" })
+	tasks := TaskRunnerFunc(func(ctx context.Context, req TaskRequest) (any, error) {
 		switch req.Resource.ARN {
 		case "arn:aws:lambda:us-east-1:123456789012:function:AddressFinder":
-			time.Sleep(time.Millisecond) // finish last, still come first
+			// Answer only once the other branch has left its last state.
+			select {
+			case <-phoneDone:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(testDeadline):
+				return nil, errors.New("LookupPhone never exited")
+			}
 			return map[string]any{"address": "1 Main St"}, nil
 		default:
 			return map[string]any{"phone": "555-0100"}, nil
@@ -108,13 +158,13 @@ func TestParallel(t *testing.T) {
 	def := `{"StartAt":"LookupCustomerInfo","States":{"LookupCustomerInfo":{"Type":"Parallel","End":true,"ResultPath":"$.info","Branches":[
 	  {"StartAt":"LookupAddress","States":{"LookupAddress":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:AddressFinder","End":true}}},
 	  {"StartAt":"LookupPhone","States":{"LookupPhone":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:PhoneFinder","End":true}}}]}}}`
-	out, _, rec, err := runDef(t, def, `{"customer":"c-1"}`, tasks)
+	out, _, rec, err := runDefWith(t, rec, def, `{"customer":"c-1"}`, tasks)
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertJSON(t, out, `{"customer":"c-1","info":[{"address":"1 Main St"},{"phone":"555-0100"}]}`)
 	types := rec.types()
-	if types[0] != "ParallelStateEntered" || types[1] != "ParallelStateStarted" || types[len(types)-2] != "ParallelStateSucceeded" || types[len(types)-1] != "ParallelStateExited" {
+	if n := len(types); n < 4 || types[0] != "ParallelStateEntered" || types[1] != "ParallelStateStarted" || types[n-2] != "ParallelStateSucceeded" || types[n-1] != "ParallelStateExited" {
 		t.Errorf("history = %v", types)
 	}
 }
@@ -124,16 +174,21 @@ func TestParallelBranchFailureCancelsSiblings(t *testing.T) {
 	slowStarted := make(chan struct{})
 	tasks := TaskRunnerFunc(func(ctx context.Context, req TaskRequest) (any, error) {
 		if req.StateName == "Bad" {
-			<-slowStarted
-			return nil, &Error{Name: "Boom", Cause: "bad branch"}
+			// Fail only once the sibling is running, so there is one to cancel.
+			select {
+			case <-slowStarted:
+				return nil, &Error{Name: "Boom", Cause: "bad branch"}
+			case <-time.After(testDeadline):
+				return nil, errors.New("the Slow branch never started")
+			}
 		}
 		close(slowStarted)
 		select {
 		case <-ctx.Done():
 			cancelled.Store(true)
 			return nil, ctx.Err()
-		case <-time.After(5 * time.Second):
-			return "slow", nil
+		case <-time.After(testDeadline):
+			return "slow", nil // never cancelled: the assertions below fail
 		}
 	})
 	def := `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
@@ -246,14 +301,40 @@ func TestCheckpointAndResume(t *testing.T) {
 	}
 }
 
+// A run cancelled while it sleeps in a Wait returns the cancellation's
+// cause. The held clock reports the sleep, so the cancel lands inside it.
 func TestCancelledRunReturnsTheCause(t *testing.T) {
 	stop := errors.New("stopped by user")
 	ctx, cancel := context.WithCancelCause(context.Background())
-	in := &Interpreter{}
+	defer cancel(nil)
+	clock := newHeldClock()
+	in := &Interpreter{Clock: clock}
 	m := mustParse(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`)
-	go func() { time.Sleep(5 * time.Millisecond); cancel(stop) }()
-	if _, err := in.Run(ctx, m, testExecution, "", map[string]any{}); !errors.Is(err, stop) {
+	done := make(chan error, 1)
+	go func() {
+		_, err := in.Run(ctx, m, testExecution, "", map[string]any{})
+		done <- err
+	}()
+	if d := received(t, clock.sleeping, "sleep in the Wait state"); d != time.Minute {
+		t.Errorf("the Wait sleeps %v, want 1m0s", d)
+	}
+	cancel(stop)
+	if err := received(t, done, "end of the cancelled run"); !errors.Is(err, stop) {
 		t.Fatalf("err = %v, want %v", err, stop)
+	}
+}
+
+// SystemClock.Sleep keeps the contract the interpreter relies on: no wait
+// for a non-positive duration, and a done context ends it with its cause.
+func TestSystemClockSleep(t *testing.T) {
+	if err := (SystemClock{}).Sleep(context.Background(), 0); err != nil {
+		t.Errorf("Sleep(0) = %v, want nil", err)
+	}
+	stop := errors.New("stopped by user")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(stop)
+	if err := (SystemClock{}).Sleep(ctx, time.Hour); !errors.Is(err, stop) {
+		t.Errorf("Sleep(1h) on a cancelled context = %v, want %v", err, stop)
 	}
 }
 
