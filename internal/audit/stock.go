@@ -31,23 +31,7 @@ func (s checkoutState) String() string {
 // stock invariant (see stockDrift), one line each naming the product and
 // the checkout, and the number of products checked.
 func CheckStock(ctx context.Context, store eventstore.Store, reg *registry.Registry) ([]string, int, error) {
-	streams := map[string][]domain.Event{}
-	var order []string
-	var drift []string
-	err := eachPage(ctx, store, "", func(events []eventstore.Event) error {
-		for _, e := range events {
-			d, err := reg.Decode(e)
-			if err != nil {
-				drift = append(drift, fmt.Sprintf("event %s of %s does not decode: %v", e.ID, e.StreamID, err))
-				continue
-			}
-			if _, seen := streams[e.StreamID]; !seen {
-				order = append(order, e.StreamID)
-			}
-			streams[e.StreamID] = append(streams[e.StreamID], d)
-		}
-		return nil
-	})
+	streams, order, _, drift, err := readStreams(ctx, store, reg)
 	if err != nil {
 		return nil, 0, fmt.Errorf("check stock: %w", err)
 	}

@@ -58,26 +58,11 @@ func eachPage(ctx context.Context, store eventstore.Store, position string, fn f
 // projection still catching up shows as drift.
 func Verify(ctx context.Context, store eventstore.Store, reg *registry.Registry, products Rows[readmodel.Product], orders Rows[readmodel.Order]) (Report, error) {
 	var r Report
-	streams := map[string][]domain.Event{}
-	var order []string
-	err := eachPage(ctx, store, "", func(events []eventstore.Event) error {
-		for _, e := range events {
-			d, err := reg.Decode(e)
-			if err != nil {
-				r.Drift = append(r.Drift, fmt.Sprintf("event %s of %s does not decode: %v", e.ID, e.StreamID, err))
-				continue
-			}
-			if _, seen := streams[e.StreamID]; !seen {
-				order = append(order, e.StreamID)
-			}
-			streams[e.StreamID] = append(streams[e.StreamID], d)
-			r.Events++
-		}
-		return nil
-	})
+	streams, order, n, undecoded, err := readStreams(ctx, store, reg)
 	if err != nil {
 		return r, fmt.Errorf("verify: %w", err)
 	}
+	r.Events, r.Drift = n, undecoded
 
 	wantProducts := map[string]readmodel.Product{}
 	wantOrders := map[string]readmodel.Order{}
@@ -123,6 +108,44 @@ func Verify(ctx context.Context, store eventstore.Store, reg *registry.Registry,
 	}
 	r.Drift = append(r.Drift, compare("order", wantOrders, gotOrders, func(o readmodel.Order) string { return o.OrderID })...)
 	return r, nil
+}
+
+// readStreams reads the whole log and returns every stream's decoded
+// events in version order (the log's global order is ID order, which need
+// not be version order within a millisecond), the stream ids in sorted
+// order, the number of events decoded, and a drift line per event that
+// does not decode.
+func readStreams(ctx context.Context, store eventstore.Store, reg *registry.Registry) (map[string][]domain.Event, []string, int, []string, error) {
+	raw := map[string][]eventstore.Event{}
+	err := eachPage(ctx, store, "", func(events []eventstore.Event) error {
+		for _, e := range events {
+			raw[e.StreamID] = append(raw[e.StreamID], e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, nil, err
+	}
+	streams := make(map[string][]domain.Event, len(raw))
+	order := make([]string, 0, len(raw))
+	var drift []string
+	n := 0
+	for id, events := range raw {
+		order = append(order, id)
+		sort.Slice(events, func(i, j int) bool { return events[i].Version < events[j].Version })
+		for _, e := range events {
+			d, err := reg.Decode(e)
+			if err != nil {
+				drift = append(drift, fmt.Sprintf("event %s of %s does not decode: %v", e.ID, e.StreamID, err))
+				continue
+			}
+			streams[id] = append(streams[id], d)
+			n++
+		}
+	}
+	sort.Strings(order)
+	sort.Strings(drift)
+	return streams, order, n, drift, nil
 }
 
 // compare lists the differences between the rows the events imply and the
