@@ -26,6 +26,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/eventbridge"
 	"github.com/shopstream/shopstream/emulator/iam"
 	"github.com/shopstream/shopstream/emulator/lambda"
+	"github.com/shopstream/shopstream/emulator/secretsmanager"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
@@ -166,6 +167,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		svc.dynamodb.Provisioner(asm.StackName),
 		fns,
 		svc.sqs,
+		svc.secretsmanager,
 		svc.stepfunctions,
 		svc.eventbridge,
 		svc.esm,
@@ -197,15 +199,16 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 
 // services are the emulated services of one run.
 type services struct {
-	dynamodb      *dynamodb.Service
-	lambda        *lambda.Service
-	sqs           *sqs.Service
-	stepfunctions *stepfunctions.Service
-	eventbridge   *eventbridge.Service
-	esm           *esm.Service
-	apigateway    *apigateway.Service
-	cognito       *cognito.Service
-	iam           *iam.Service
+	dynamodb       *dynamodb.Service
+	lambda         *lambda.Service
+	sqs            *sqs.Service
+	secretsmanager *secretsmanager.Service
+	stepfunctions  *stepfunctions.Service
+	eventbridge    *eventbridge.Service
+	esm            *esm.Service
+	apigateway     *apigateway.Service
+	cognito        *cognito.Service
+	iam            *iam.Service
 }
 
 // startServices builds every service over db, registers their APIs on the
@@ -248,6 +251,11 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	svc.sqs.Register(endpoint)
 	svc.iam.ResourcePolicies(svc.sqs.QueuePolicy)
+
+	if svc.secretsmanager, err = secretsmanager.New(db, secretsmanager.Options{}); err != nil {
+		return nil, err
+	}
+	svc.secretsmanager.Register(endpoint)
 
 	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log})
 	if err != nil {
