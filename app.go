@@ -1,5 +1,8 @@
 // Command shopstream is the CDK app: it synthesizes the shopstream stack
-// for the stage named by the "stage" context value (default "dev").
+// for the stage named by the "stage" context value (default "dev"). The
+// stage "prod", or the context value production=true, marks a production
+// deployment, which synthesis refuses while the payment gateway is the
+// simulated one.
 //
 //	npx aws-cdk@2 deploy -c stage=dev     # deploy
 //	CDK_OUTDIR=cdk.out go run .           # synthesize without the CDK CLI
@@ -9,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -50,12 +54,21 @@ func NewApp(props *awscdk.AppProps, root string) (awscdk.App, *infra.Bundler, er
 	if err := infra.ValidateStage(stage); err != nil {
 		return nil, nil, fmt.Errorf("context stage: %w", err)
 	}
+	production, err := isProduction(app, stage)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := infra.CheckPaymentGateway(stage, production, infra.GatewaySimulated); err != nil {
+		return nil, nil, err
+	}
 	// Kept next to the cloud assembly, so a warm synth relinks only what
 	// changed and `rm -rf cdk.out` clears it.
 	bundler := infra.NewStackBundler(root, filepath.Join(*app.Outdir(), ".lambda-build"))
 	infra.NewStack(app, &infra.StackProps{
-		Stage:   stage,
-		Bundler: bundler,
+		Stage:          stage,
+		Production:     production,
+		PaymentGateway: infra.GatewaySimulated,
+		Bundler:        bundler,
 		StackProps: awscdk.StackProps{
 			// Deploy to the CLI's account and region; synthesis without the
 			// CLI stays environment-agnostic.
@@ -63,6 +76,29 @@ func NewApp(props *awscdk.AppProps, root string) (awscdk.App, *infra.Bundler, er
 		},
 	})
 	return app, bundler, nil
+}
+
+// productionStages are production whatever the context says.
+var productionStages = map[string]bool{"prod": true, "production": true}
+
+// isProduction reads the "production" context value (true or false, as
+// -c production=true passes it, a string) for stage.
+func isProduction(app awscdk.App, stage string) (bool, error) {
+	production := productionStages[stage]
+	switch v := app.Node().TryGetContext(jsii.String("production")).(type) {
+	case nil:
+	case bool:
+		production = production || v
+	case string:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("context production: %q: want true or false", v)
+		}
+		production = production || b
+	default:
+		return false, fmt.Errorf("context production: %v: want true or false", v)
+	}
+	return production, nil
 }
 
 func env() *awscdk.Environment {

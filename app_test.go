@@ -2,6 +2,7 @@ package main
 
 import (
 	"debug/elf"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,6 +36,26 @@ func TestNewAppRejectsBadStage(t *testing.T) {
 	}, ".")
 	if err == nil || !strings.Contains(err.Error(), `"Prod_1"`) {
 		t.Fatalf("NewApp(stage=Prod_1) = %v, want an error naming the stage", err)
+	}
+}
+
+// A production stage cannot be synthesized with the simulated gateway,
+// which approves any valid card number.
+func TestNewAppRefusesSimulatedGatewayInProduction(t *testing.T) {
+	requireNode(t)
+	for _, ctx := range []map[string]any{
+		{"stage": "prod"},
+		{"stage": "live", "production": "true"},
+		{"stage": "dev", "production": true},
+	} {
+		_, _, err := NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())}, ".")
+		if !errors.Is(err, infra.ErrSimulatedGatewayInProduction) || !strings.Contains(err.Error(), "simulated payment gateway") {
+			t.Errorf("NewApp(%v) = %v, want the simulated gateway refused", ctx, err)
+		}
+	}
+	_, _, err := NewApp(&awscdk.AppProps{Context: &map[string]any{"stage": "dev", "production": "maybe"}, Outdir: jsii.String(t.TempDir())}, ".")
+	if err == nil || !strings.Contains(err.Error(), "production") {
+		t.Errorf("production=maybe: %v, want an error", err)
 	}
 }
 

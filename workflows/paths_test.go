@@ -415,7 +415,7 @@ func (e *pathEnv) available(t *testing.T, productID string) int64 {
 
 func checkoutInput(t *testing.T, checkoutID, user, card string) checkout.Input {
 	t.Helper()
-	tok, err := payment.Tokenize(payment.Card{Number: card, Expiry: "12/30", CVC: "123"}, shoptest.Now)
+	tok, err := shoptest.Tokenizer.Tokenize(payment.Card{Number: card, Expiry: "12/30", CVC: "123"}, shoptest.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

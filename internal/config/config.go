@@ -30,13 +30,16 @@ const (
 	CheckoutStateMachineARN = "CHECKOUT_STATE_MACHINE_ARN"
 	// OrderQueueURL is the URL of the queue of checked-out baskets.
 	OrderQueueURL = "ORDER_QUEUE_URL"
+	// DeploymentSecretARN is the ARN of the deployment's generated secret
+	// (Secrets Manager): the key of card tokens and paging cursors.
+	DeploymentSecretARN = "DEPLOYMENT_SECRET_ARN"
 	// Stage is the deployment stage ("dev", "prod", …). It names no resource.
 	Stage = "STAGE"
 )
 
 // Names lists every variable this package knows, in a stable order.
 func Names() []string {
-	return []string{EventsTable, CatalogTable, OrdersTable, EventBusName, CheckoutStateMachineARN, OrderQueueURL, Stage}
+	return []string{EventsTable, CatalogTable, OrdersTable, EventBusName, CheckoutStateMachineARN, OrderQueueURL, DeploymentSecretARN, Stage}
 }
 
 // ErrMissing is wrapped by Load's error when a requested variable is unset
@@ -52,6 +55,7 @@ type Config struct {
 	EventBusName            string
 	CheckoutStateMachineARN string
 	OrderQueueURL           string
+	DeploymentSecretARN     string
 	Stage                   string
 }
 
@@ -70,6 +74,8 @@ func (c *Config) field(name string) *string {
 		return &c.CheckoutStateMachineARN
 	case OrderQueueURL:
 		return &c.OrderQueueURL
+	case DeploymentSecretARN:
+		return &c.DeploymentSecretARN
 	case Stage:
 		return &c.Stage
 	}

@@ -16,6 +16,7 @@ func TestLoadFrom(t *testing.T) {
 		EventsTable: "events-abc", CatalogTable: "catalog-abc", OrdersTable: "orders-abc",
 		EventBusName: "bus-abc", CheckoutStateMachineARN: "arn:aws:states:us-east-1:000000000000:stateMachine:c",
 		OrderQueueURL: "http://127.0.0.1/q", Stage: "dev",
+		DeploymentSecretARN: "arn:aws:secretsmanager:us-east-1:000000000000:secret:s-AbCdEf",
 	}
 	tests := []struct {
 		name        string
@@ -30,7 +31,7 @@ func TestLoadFrom(t *testing.T) {
 			names: Names(),
 			want: Config{EventsTable: "events-abc", CatalogTable: "catalog-abc", OrdersTable: "orders-abc",
 				EventBusName: "bus-abc", CheckoutStateMachineARN: full[CheckoutStateMachineARN],
-				OrderQueueURL: "http://127.0.0.1/q", Stage: "dev"},
+				OrderQueueURL: "http://127.0.0.1/q", Stage: "dev", DeploymentSecretARN: full[DeploymentSecretARN]},
 		},
 		{
 			name:  "only requested fields are set",
@@ -162,6 +163,7 @@ func checkUse(t *testing.T, fn, v string, u Use) {
 		EventBusName:            {OpPutEvents},
 		CheckoutStateMachineARN: {OpStartExecution, OpDescribeExecution},
 		OrderQueueURL:           {OpSendMessage},
+		DeploymentSecretARN:     {OpReadSecret},
 	}
 	if !slices.Contains(ops[v], u.Op) {
 		t.Errorf("%s: %s: %s is not an operation on what %s names", fn, v, u.Op, v)

@@ -49,6 +49,8 @@ const (
 	OpDescribeExecution Op = "describe-execution"
 	// OpSendMessage sends messages to the queue.
 	OpSendMessage Op = "send-message"
+	// OpReadSecret reads the secret's current value (once, at start).
+	OpReadSecret Op = "read-secret"
 )
 
 // actions is the one table from operations to IAM actions: the stack
@@ -64,6 +66,7 @@ var actions = map[Op][]string{
 	OpStartExecution:    {"states:StartExecution"},
 	OpDescribeExecution: {"states:DescribeExecution"},
 	OpSendMessage:       {"sqs:SendMessage"},
+	OpReadSecret:        {"secretsmanager:GetSecretValue"},
 }
 
 // Actions returns the IAM actions op needs, sorted; nil for an unknown op.
@@ -164,30 +167,41 @@ const (
 
 var stage = Var{Name: Stage}
 
+// deploymentSecret is the key of the functions that seal paging cursors
+// (the API functions) and tokenize cards (basketapi). The simulated
+// gateway does not need it: test cards carry a marker in their token.
+var deploymentSecret = Var{DeploymentSecretARN, Uses(OpReadSecret)}
+
 // The functions of the stack. Every function gets STAGE, for logs and
 // metrics. Each Use is a call the function's code makes: a grant nothing
 // calls is a bug, as is a call nothing grants.
 var (
 	// CatalogAPI serves /product: appends product events, lists the read
-	// model (a scan, or a query of the category index).
+	// model (a scan, or a query of the category index) with cursors sealed
+	// by the deployment secret.
 	CatalogAPI = Function{Name: "catalogapi", Vars: []Var{
 		{EventsTable, []Use{AppendStreams(ProductStreams)}},
 		{CatalogTable, []Use{{Op: OpScan}, QueryIndex(CatalogByCategoryIndex)}},
+		deploymentSecret,
 		stage,
 	}}
 	// BasketAPI serves /basket and /checkout: appends basket events, reads
 	// product streams to price lines, lists baskets from the global log
-	// (GET /basket), starts and describes checkout executions.
+	// (GET /basket), starts and describes checkout executions, and keys
+	// card tokens and cursors with the deployment secret.
 	BasketAPI = Function{Name: "basketapi", Vars: []Var{
 		{EventsTable, []Use{AppendStreams(BasketStreams), LoadStreams(ProductStreams), {Op: OpReadAll}}},
 		{CheckoutStateMachineARN, Uses(OpStartExecution, OpDescribeExecution)},
+		deploymentSecret,
 		stage,
 	}}
 	// OrderAPI serves /order from the read model (a customer's orders, one
-	// order by id, every order) and /audit from the store.
+	// order by id, every order) and /audit from the store; the secret
+	// seals its cursors.
 	OrderAPI = Function{Name: "orderapi", Vars: []Var{
 		{EventsTable, []Use{LoadStreams(ProductStreams, BasketStreams, OrderStreams)}},
 		{OrdersTable, []Use{{Op: OpQuery}, QueryIndex(OrdersByOrderIDIndex), {Op: OpScan}}},
+		deploymentSecret,
 		stage,
 	}}
 	// Publisher puts each new stored event on the bus. It reads the table's

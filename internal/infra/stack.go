@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -36,6 +37,12 @@ func StackName(stage string) string { return "Shopstream-" + stage }
 type StackProps struct {
 	awscdk.StackProps
 	Stage string
+	// Production marks a production deployment: NewStack then refuses the
+	// simulated payment gateway (see CheckPaymentGateway).
+	Production bool
+	// PaymentGateway names the gateway AuthorizePayment calls; "" is
+	// GatewaySimulated, the only one there is.
+	PaymentGateway string
 	// Bundler builds the functions; NewStackBundler makes the usual one.
 	Bundler *Bundler
 }
@@ -52,6 +59,8 @@ type Stack struct {
 	Checkout   *workflows.Checkout
 	Identity   *Identity
 	API        *API
+	// Secret keys card tokens and paging cursors (NewDeploymentSecret).
+	Secret awssecretsmanager.Secret
 }
 
 // StackPackages returns the Go package of every function of the stack.
@@ -70,10 +79,14 @@ func NewStackBundler(root, buildDir string) *Bundler {
 }
 
 // NewStack creates the stack named StackName(props.Stage). It panics on an
-// invalid stage, as CDK constructs do on invalid input; validate the stage
-// with ValidateStage first to report it as an error.
+// invalid stage or a production stage with the simulated payment gateway,
+// as CDK constructs do on invalid input; check them with ValidateStage and
+// CheckPaymentGateway first to report them as errors.
 func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	if err := ValidateStage(props.Stage); err != nil {
+		panic(err)
+	}
+	if err := CheckPaymentGateway(props.Stage, props.Production, props.PaymentGateway); err != nil {
 		panic(err)
 	}
 	sp := props.StackProps
@@ -92,6 +105,8 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	resources.AddTable(config.EventsTable, events, EventsGlobalIndex)
 	resources.AddTable(config.CatalogTable, readModels.Catalog, CatalogByCategory)
 	resources.AddTable(config.OrdersTable, readModels.Orders, OrdersByOrderID)
+	secret := NewDeploymentSecret(stack, "DeploymentSecret")
+	resources.AddSecret(config.DeploymentSecretARN, secret)
 
 	bus := NewEventBus(stack, "EventBus", events, fns)
 	ordering := NewOrdering(stack, "Ordering", bus.Bus, fns)
@@ -142,5 +157,5 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	}
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
-		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api}
+		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api, Secret: secret}
 }

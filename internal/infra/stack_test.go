@@ -58,6 +58,7 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Cognito::UserPoolClient":     1,
 		"AWS::Cognito::UserPoolGroup":      1,                           // admin
 		"AWS::Logs::LogGroup":              len(config.Functions()) + 2, // + API access logs, workflow logs
+		"AWS::SecretsManager::Secret":      1,                           // the deployment secret
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
 	}
@@ -69,7 +70,8 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Lambda::Permission", "AWS::DynamoDB::Table", "AWS::Lambda::EventSourceMapping",
 		"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::SQS::Queue",
 		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup",
-		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"}
+		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
+		"AWS::SecretsManager::Secret"}
 	for id, r := range synthesized.raw.Resources {
 		if !slices.Contains(known, r.Type) && !slices.Contains(counted, r.Type) {
 			t.Errorf("unexpected resource %s of type %s", id, r.Type)
@@ -155,6 +157,7 @@ func resourceFor() map[string]string {
 		config.EventBusName:            logicalID(s.EventBus.Bus),
 		config.CheckoutStateMachineARN: logicalID(s.Checkout.StateMachine),
 		config.OrderQueueURL:           logicalID(s.Ordering.Queue),
+		config.DeploymentSecretARN:     logicalID(s.Secret),
 	}
 }
 
@@ -302,6 +305,7 @@ func resourceNames(logs string) map[string]string {
 		"<" + logicalID(s.EventBus.PublishFailures) + ".Arn>": "publish failures",
 		"<" + logicalID(s.Ordering.Queue) + ".Arn>":           "order queue",
 		"<" + machine + ">":                                   "machine",
+		"<" + logicalID(s.Secret) + ">":                       "deployment secret",
 		"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<select 6 of <split \":\" <" + machine + ">>>:*": "machine executions",
 	}
 }
@@ -349,6 +353,7 @@ func TestRolePolicies(t *testing.T) {
 	const (
 		appendActs = "dynamodb:GetItem,dynamodb:PutItem,dynamodb:Query"
 		query      = "dynamodb:Query"
+		readSecret = "secretsmanager:GetSecretValue"
 	)
 	leading := func(prefixes ...string) string {
 		var q []string
@@ -366,6 +371,7 @@ func TestRolePolicies(t *testing.T) {
 			{"events", appendActs, leading("product-")},
 			{"catalog", "dynamodb:Scan", ""},
 			{"catalog/index/byCategory", query, ""},
+			{"deployment secret", readSecret, ""}, // cursor key
 		},
 		config.BasketAPI.Name: {
 			{"events", appendActs, leading("basket-")},
@@ -373,12 +379,14 @@ func TestRolePolicies(t *testing.T) {
 			{"events/index/byTime", query, ""}, // GET /basket: ReadAll
 			{"machine", "states:StartExecution", ""},
 			{"machine executions", "states:DescribeExecution", ""},
+			{"deployment secret", readSecret, ""}, // card token and cursor key
 		},
 		config.OrderAPI.Name: {
 			{"events", query, leading("product-", "basket-", "order-")},
 			{"orders", query, ""},
 			{"orders/index/byOrderId", query, ""},
-			{"orders", "dynamodb:Scan", ""}, // GET /order
+			{"orders", "dynamodb:Scan", ""},       // GET /order
+			{"deployment secret", readSecret, ""}, // cursor key
 		},
 		config.Publisher.Name: {
 			{"bus", "events:PutEvents", `{"StringEquals":{"events:source":["shopstream.basket","shopstream.catalog","shopstream.ordering"]}}`},

@@ -2,8 +2,9 @@
 //
 // Card data never travels past the API: the checkout route validates the
 // card and exchanges it for a Token (as a real gateway's client-side
-// tokenization would), and only the token and the last four digits enter
-// the workflow's input, its history and the events.
+// tokenization would), and only the token (a MAC under a per-deployment
+// secret, see Tokenizer) and the last four digits enter the workflow's
+// input, its history and the events.
 //
 // The simulated gateway is deterministic so the workflow's every path can be
 // exercised end to end: a few documented test card numbers decline or fail
@@ -12,8 +13,10 @@ package payment
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,29 +61,73 @@ func (c Card) Last4() string {
 	return n[len(n)-4:]
 }
 
-// Token stands for a validated card. It is safe to store and log.
+// Token stands for a validated card. It is safe to store and log: ID is
+// a keyed MAC of the card number, not reversible without the deployment's
+// secret key (see Tokenizer).
 type Token struct {
 	ID    string `json:"token"`
 	Last4 string `json:"last4"`
+	// Test names the behaviour of a documented test card (TestDeclined …)
+	// and is empty for every other card. The test numbers are public, so
+	// saying a token is one of them reveals nothing; it lets the simulated
+	// gateway act on them without the key (see Simulated).
+	Test string `json:"test,omitempty"`
 }
 
-// tokenKey keys the simulated vault's token ids. A real gateway keeps the
-// card in its vault and hands out a random id; the simulation has no vault,
-// so the id is a keyed hash the simulated gateway can recognise test cards
-// by. It is a simulation: never treat such a hash as protection of a PAN.
-const tokenKey = "shopstream-simulated-vault"
+// Test card behaviours carried in Token.Test.
+const (
+	TestApproved          = "approved"
+	TestDeclined          = "declined"
+	TestInsufficientFunds = "insufficient_funds"
+	TestFlaky             = "flaky"
+	TestUnavailable       = "unavailable"
+)
 
-// Tokenize validates c at now and returns its token.
-func Tokenize(c Card, now time.Time) (Token, error) {
+// testCards maps the test card numbers to their behaviours.
+var testCards = map[string]string{
+	CardApproved:          TestApproved,
+	CardDeclined:          TestDeclined,
+	CardInsufficientFunds: TestInsufficientFunds,
+	CardFlaky:             TestFlaky,
+	CardUnavailable:       TestUnavailable,
+}
+
+// MinKeyLen is the shortest Tokenizer key accepted (256 bits).
+const MinKeyLen = 32
+
+// ErrNoKey means the Tokenizer has no key, or one shorter than MinKeyLen:
+// a configuration error, never a client's.
+var ErrNoKey = errors.New("payment: tokenizer key missing or shorter than 32 bytes")
+
+// Tokenizer exchanges validated cards for tokens.
+//
+// A real gateway keeps the card in its vault and hands out a random id;
+// the simulation has no vault, so the id is HMAC-SHA256 of the card number
+// under Key, a per-deployment secret (the stack generates it in Secrets
+// Manager and the checkout function reads it at start). Without the key
+// the 10^15-ish space of valid card numbers with a known last four cannot
+// be searched: the number cannot be recovered from a token found in the
+// workflow's input, its history or the events. The same card gives the
+// same token within a deployment, which the checkout's idempotent retry
+// relies on.
+type Tokenizer struct {
+	Key []byte
+}
+
+// Tokenize validates c at now and returns its token. It returns ErrNoKey
+// when t has no usable key.
+func (t Tokenizer) Tokenize(c Card, now time.Time) (Token, error) {
+	if len(t.Key) < MinKeyLen {
+		return Token{}, ErrNoKey
+	}
 	if err := ValidateCard(c, now); err != nil {
 		return Token{}, err
 	}
-	return Token{ID: tokenID(digits(c.Number)), Last4: c.Last4()}, nil
-}
-
-func tokenID(number string) string {
-	sum := sha256.Sum256([]byte(tokenKey + "|" + number))
-	return "tok_" + hex.EncodeToString(sum[:12])
+	n := digits(c.Number)
+	mac := hmac.New(sha256.New, t.Key)
+	mac.Write([]byte("shopstream-card-token-v1\x00"))
+	mac.Write([]byte(n))
+	return Token{ID: "tok_" + hex.EncodeToString(mac.Sum(nil)[:16]), Last4: c.Last4(), Test: testCards[n]}, nil
 }
 
 // Request is one authorization.
@@ -109,17 +156,12 @@ type Gateway interface {
 	Authorize(ctx context.Context, req Request) (Authorization, error)
 }
 
-// Simulated is a deterministic Gateway for local runs and tests.
+// Simulated is a deterministic Gateway for local runs and tests. It
+// approves every token except those marked as a test card that declines
+// or fails (Token.Test), so it needs no key; it approves any valid card
+// number, which is why the stack refuses to synthesize a production stage
+// with it.
 type Simulated struct{}
-
-// testCards maps the token ids of the test cards to their numbers.
-var testCards = func() map[string]string {
-	m := map[string]string{}
-	for _, n := range []string{CardApproved, CardDeclined, CardInsufficientFunds, CardFlaky, CardUnavailable} {
-		m[tokenID(n)] = n
-	}
-	return m
-}()
 
 // Authorize implements Gateway.
 func (Simulated) Authorize(ctx context.Context, req Request) (Authorization, error) {
@@ -132,14 +174,14 @@ func (Simulated) Authorize(ctx context.Context, req Request) (Authorization, err
 	if req.AmountMinor <= 0 {
 		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "invalid_amount"}
 	}
-	switch testCards[req.Token.ID] {
-	case CardDeclined:
+	switch req.Token.Test {
+	case TestDeclined:
 		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "card_declined"}
-	case CardInsufficientFunds:
+	case TestInsufficientFunds:
 		return Authorization{}, &errnames.PaymentDeclinedError{Reason: "insufficient_funds"}
-	case CardUnavailable:
+	case TestUnavailable:
 		return Authorization{}, &errnames.TransientPaymentError{Reason: "payment_unavailable"}
-	case CardFlaky:
+	case TestFlaky:
 		if req.Attempt == 0 {
 			return Authorization{}, &errnames.TransientPaymentError{Reason: "payment_unavailable"}
 		}

@@ -2,6 +2,8 @@ package payment
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,6 +15,8 @@ import (
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+var testTokenizer = Tokenizer{Key: []byte("0123456789abcdef0123456789abcdef")}
 
 func card(number string) Card { return Card{Number: number, Expiry: "12/30", CVC: "123"} }
 
@@ -66,7 +70,7 @@ func TestSimulatedAuthorize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%d", tt.number, tt.attempt), func(t *testing.T) {
-			tok, err := Tokenize(card(tt.number), now)
+			tok, err := testTokenizer.Tokenize(card(tt.number), now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +104,7 @@ func TestSimulatedAuthorize(t *testing.T) {
 	if _, err := (Simulated{}).Authorize(context.Background(), Request{Token: Token{ID: "forged"}, AmountMinor: 1}); err == nil {
 		t.Fatal("forged token authorized")
 	}
-	if _, err := Tokenize(card("4242424242424241"), now); err == nil {
+	if _, err := testTokenizer.Tokenize(card("4242424242424241"), now); err == nil {
 		t.Fatal("invalid card tokenized")
 	}
 }
@@ -110,6 +114,54 @@ func TestCardNeverPrintsNumber(t *testing.T) {
 	for _, secret := range []string{CardApproved, "123"} {
 		if strings.Contains(s, secret) {
 			t.Fatalf("printed card %q contains %q", s, secret)
+		}
+	}
+}
+
+// The measured flaw: the token was SHA-256 of the number under a key in
+// the source, so a token was reversed by trying every number with its last
+// four. Now it is an HMAC under the deployment's key: without the key no
+// number reproduces it, another deployment's key gives another token, and
+// the same card under one key gives one token (the checkout's idempotent
+// retry compares tokens).
+func TestTokenIsKeyedMAC(t *testing.T) {
+	other := Tokenizer{Key: []byte("another-deployment-key-0123456789")}
+	a1, err := testTokenizer.Tokenize(card(CardApproved), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := testTokenizer.Tokenize(card("4242 4242 4242 4242"), now)
+	b, _ := other.Tokenize(card(CardApproved), now)
+	c, _ := testTokenizer.Tokenize(card("5555555555554444"), now)
+	if a1 != a2 {
+		t.Errorf("same card, same key: %v != %v", a1, a2)
+	}
+	if a1.ID == b.ID {
+		t.Errorf("another key gave the same token %s", a1.ID)
+	}
+	if a1.ID == c.ID {
+		t.Errorf("another card gave the same token %s", a1.ID)
+	}
+	// The old scheme's derivation no longer matches.
+	old := sha256.Sum256([]byte("shopstream-simulated-vault|" + CardApproved))
+	if strings.Contains(a1.ID, hex.EncodeToString(old[:12])) {
+		t.Error("token is still the unkeyed hash")
+	}
+	for _, key := range [][]byte{nil, []byte("short")} {
+		if _, err := (Tokenizer{Key: key}).Tokenize(card(CardApproved), now); !errors.Is(err, ErrNoKey) {
+			t.Errorf("key %q: err = %v, want ErrNoKey", key, err)
+		}
+	}
+}
+
+func TestTestCardMarker(t *testing.T) {
+	for number, want := range map[string]string{
+		CardApproved: TestApproved, CardDeclined: TestDeclined, CardInsufficientFunds: TestInsufficientFunds,
+		CardFlaky: TestFlaky, CardUnavailable: TestUnavailable, "5555555555554444": "",
+	} {
+		tok, err := testTokenizer.Tokenize(card(number), now)
+		if err != nil || tok.Test != want {
+			t.Errorf("%s: %+v, %v; want test %q", number, tok, err, want)
 		}
 	}
 }

@@ -16,8 +16,11 @@ import (
 var ErrBadCursor error = &domain.ValidationError{Field: "cursor", Reason: "is not a cursor this API returned"}
 
 // Cursors are DynamoDB's LastEvaluatedKey, restricted to string and number
-// attributes (all our keys are), as base64 JSON: opaque to clients, and
-// never trusted beyond decoding into key attributes.
+// attributes (all our keys are), as base64 JSON. They are positions, not
+// what clients see: the HTTP routes seal them with httpapi.Cursors (an
+// HMAC over the route, the query and the position), so a cursor from
+// another listing or a forged one never reaches DynamoDB as an
+// ExclusiveStartKey. Decoding still checks the shape.
 func encodeCursor(key map[string]types.AttributeValue) (string, error) {
 	if key == nil {
 		return "", nil

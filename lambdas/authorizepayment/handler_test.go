@@ -14,7 +14,7 @@ import (
 
 func stateFor(t *testing.T, card string, attempt int) checkout.State {
 	t.Helper()
-	tok, err := payment.Tokenize(payment.Card{Number: card, Expiry: "12/30", CVC: "123"}, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	tok, err := shoptest.Tokenizer.Tokenize(payment.Card{Number: card, Expiry: "12/30", CVC: "123"}, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	token, err := payment.Tokenize(req.CardInfo, a.Now())
+	token, err := a.Tokenizer.Tokenize(req.CardInfo, a.Now())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -222,7 +222,7 @@ func (a *API) answerRetry(w http.ResponseWriter, r *http.Request, want checkout.
 // decoded input rather than on bytes or on a digest of the body:
 //   - nothing in the input is fresh per request: a keyed checkout id is
 //     derived from the user and the key, and the payment token is a keyed
-//     hash of the card number (payment.Tokenize), so a retry rebuilds
+//     MAC of the card number (payment.Tokenizer), so a retry rebuilds
 //     exactly the input the first request stored, and another card, even
 //     one with the same last four digits, gives another token;
 //   - every field the checkout acts on is compared: user, customer

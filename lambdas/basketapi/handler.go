@@ -14,6 +14,7 @@ import (
 	"github.com/shopstream/shopstream/internal/command"
 	"github.com/shopstream/shopstream/internal/domain"
 	"github.com/shopstream/shopstream/internal/httpapi"
+	"github.com/shopstream/shopstream/internal/payment"
 )
 
 // Workflows is the part of the Step Functions API the basket context uses.
@@ -29,6 +30,10 @@ type API struct {
 	StateMachineARN string
 	Stage           string
 	Now             func() time.Time
+	// Cursors seals GET /basket's cursors (see httpapi.Cursors).
+	Cursors httpapi.Cursors
+	// Tokenizer turns the checkout's card into a payment token.
+	Tokenizer payment.Tokenizer
 }
 
 // Routes returns the context's mux; paths are as API Gateway passes them.

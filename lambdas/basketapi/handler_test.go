@@ -65,6 +65,8 @@ func newFixture(t *testing.T) *fixture {
 		StateMachineARN: wf.ARN,
 		Stage:           "dev",
 		Now:             func() time.Time { return now },
+		Cursors:         shoptest.Cursors,
+		Tokenizer:       shoptest.Tokenizer,
 	}
 	f := &fixture{h: api.Routes(), api: api, store: store, sfn: s, wf: wf, as: ann}
 	f.product(t, "mug", 1250, 10)

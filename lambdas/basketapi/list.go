@@ -8,7 +8,6 @@ import (
 	"github.com/shopstream/shopstream/eventstore"
 	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/httpapi"
-	"github.com/shopstream/shopstream/internal/readmodel"
 )
 
 // Paging of GET /basket.
@@ -58,9 +57,14 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	position := q.Get("cursor")
+	scope := httpapi.Scope("GET /basket")
+	position, err := a.Cursors.OpenQuery(r, scope)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
 	if err := eventstore.ValidatePosition("list baskets", position); err != nil {
-		httpapi.WriteError(w, r, readmodel.ErrBadCursor)
+		httpapi.WriteError(w, r, httpapi.ErrBadCursor)
 		return
 	}
 	users, next, err := a.basketHeads(r, position, limit)
@@ -84,7 +88,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, s)
 	}
-	httpapi.WritePage(w, items, next)
+	httpapi.WriteSealedPage(w, r, a.Cursors, scope, items, next)
 }
 
 // basketHeads walks the global log from position and returns the user
@@ -95,7 +99,7 @@ func (a *API) basketHeads(r *http.Request, position string, limit int) (users []
 	for {
 		page, err := a.Commands.Store.ReadAll(r.Context(), position, eventstore.MaxReadLimit)
 		if errors.Is(err, eventstore.ErrInvalidArgument) {
-			return nil, "", readmodel.ErrBadCursor
+			return nil, "", httpapi.ErrBadCursor
 		}
 		if err != nil {
 			return nil, "", err

@@ -21,6 +21,8 @@ type Lister interface {
 type API struct {
 	Commands command.Runner
 	Catalog  Lister
+	// Cursors seals the listing's cursors (see httpapi.Cursors).
+	Cursors httpapi.Cursors
 }
 
 // Paging limits of GET /product.
@@ -99,12 +101,19 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, domain.Invalid("category", "must be at most %d characters", catalog.MaxCategoryLength))
 		return
 	}
-	rows, next, err := a.Catalog.List(r.Context(), category, int32(limit), q.Get("cursor"))
+	// A cursor pages the category it was issued for (all of them for "").
+	scope := httpapi.Scope("GET /product", "category="+category)
+	start, err := a.Cursors.OpenQuery(r, scope)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WritePage(w, rows, next)
+	rows, next, err := a.Catalog.List(r.Context(), category, int32(limit), start)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteSealedPage(w, r, a.Cursors, scope, rows, next)
 }
 
 // get reads the product from its stream, not the read model, so a client

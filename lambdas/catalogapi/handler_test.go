@@ -37,6 +37,7 @@ func newFixture(t *testing.T, lister Lister) *fixture {
 	api := &API{
 		Commands: shoptest.RunnerOn(store),
 		Catalog:  lister,
+		Cursors:  shoptest.Cursors,
 	}
 	return &fixture{api: api, h: api.Routes(), store: store, as: admin}
 }

@@ -19,6 +19,7 @@ func main() {
 	api := &API{
 		Commands: lambdaenv.Commands(db, cfg.EventsTable),
 		Catalog:  readmodel.Catalog{Client: db, Table: cfg.CatalogTable},
+		Cursors:  httpapi.Cursors{Key: lambdaenv.Secret(awsCfg, cfg.DeploymentSecretARN)},
 	}
 	lambda.Start(httpapi.Proxy(api.Routes()))
 }

@@ -31,7 +31,7 @@ func TestOrderAccess(t *testing.T) {
 	}
 	store := memory.New()
 	shoptest.CreateProduct(t, shoptest.RunnerOn(store), "mug", "Mug", 500, "EUR", 1)
-	a := &API{Events: store, Orders: orders}
+	a := &API{Events: store, Orders: orders, Cursors: shoptest.Cursors}
 
 	type want struct{ anonymous, owner, other, admin int }
 	routes := []struct {
@@ -70,7 +70,7 @@ func TestListAllOrders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := &API{Events: memory.New(), Orders: orders}
+	a := &API{Events: memory.New(), Orders: orders, Cursors: shoptest.Cursors}
 	var ids []string
 	cursor := ""
 	for range 4 {

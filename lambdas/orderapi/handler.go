@@ -33,6 +33,8 @@ type StreamReader interface {
 type API struct {
 	Events StreamReader
 	Orders OrderReader
+	// Cursors seals the listings' cursors (see httpapi.Cursors).
+	Cursors httpapi.Cursors
 }
 
 // Paging limits.
@@ -79,12 +81,18 @@ func (a *API) listAll(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	rows, next, err := a.Orders.List(r.Context(), int32(limit), q.Get("cursor"))
+	scope := httpapi.Scope("GET /order")
+	start, err := a.Cursors.OpenQuery(r, scope)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WritePage(w, rows, next)
+	rows, next, err := a.Orders.List(r.Context(), int32(limit), start)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteSealedPage(w, r, a.Cursors, scope, rows, next)
 }
 
 // orderDate accepts a year, month or day prefix of an RFC 3339 date.
@@ -122,12 +130,19 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	rows, next, err := a.Orders.ListByUser(r.Context(), user, date, int32(limit), q.Get("cursor"))
+	// A cursor pages the user and date prefix it was issued for.
+	scope := httpapi.Scope("GET /order/{userName}", "userName="+user, "orderDate="+date)
+	start, err := a.Cursors.OpenQuery(r, scope)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WritePage(w, rows, next)
+	rows, next, err := a.Orders.ListByUser(r.Context(), user, date, int32(limit), start)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteSealedPage(w, r, a.Cursors, scope, rows, next)
 }
 
 // get answers one order of the path's user: the read model finds an order

@@ -61,7 +61,7 @@ func TestOrders(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := &API{Events: memory.New(), Orders: orders}
+	a := &API{Events: memory.New(), Orders: orders, Cursors: shoptest.Cursors}
 	tests := []struct {
 		path       string
 		wantStatus int

@@ -17,8 +17,9 @@ func main() {
 	cfg, awsCfg := lambdaenv.Load(config.OrderAPI)
 	db := dynamodb.NewFromConfig(awsCfg)
 	api := &API{
-		Events: ddbstore.New(db, cfg.EventsTable),
-		Orders: readmodel.Orders{Client: db, Table: cfg.OrdersTable},
+		Events:  ddbstore.New(db, cfg.EventsTable),
+		Orders:  readmodel.Orders{Client: db, Table: cfg.OrdersTable},
+		Cursors: httpapi.Cursors{Key: lambdaenv.Secret(awsCfg, cfg.DeploymentSecretARN)},
 	}
 	lambda.Start(httpapi.Proxy(api.Routes()))
 }
