@@ -33,13 +33,15 @@ type ExitError int
 
 func (e ExitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// ExitDrift is verify's exit status when the read models differ.
+// ExitDrift is verify's exit status when the read models differ or the
+// stock invariant breaks.
 const ExitDrift ExitError = 3
 
 const usage = `usage: shopstream-audit [-env-file FILE] COMMAND
 commands:
   history STREAM_ID                 print a stream's events in order
-  verify                            rebuild every read model from the events and report differences (exit 3 on drift)
+  verify                            rebuild every read model from the events and report differences, and check that
+                                    every unit a product holds is reserved by a running or confirmed checkout (exit 3 on drift)
   replay -since TIME                re-publish events recorded at or after TIME (RFC 3339) to the bus
   executions [-status S] [-limit N] list checkout executions with their steps
 `
