@@ -90,7 +90,7 @@ func TestREADMESession(t *testing.T) {
 		`{"message":"Unauthorized"} 401`,
 		`"code":"forbidden"`, ` 403`,
 		`"name":"Mug"`,
-		`"status":`,
+		`"status":"SUCCEEDED"`,
 		`"type":"BasketCheckedOut"`,
 		`"UserConfirmed": false`,
 	} {
