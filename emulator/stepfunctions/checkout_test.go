@@ -37,6 +37,11 @@ func (c *checkoutFakes) calls(name string) []string {
 	return append([]string(nil), c.received[name]...)
 }
 
+// reserved is ReserveStock's answer for a line it reserved.
+func reserved(productID string) stack.InvokeResult {
+	return stack.InvokeResult{Payload: []byte(`{"reserved":true,"productId":"` + productID + `"}`)}
+}
+
 func lambdaError(errorType, message string) stack.InvokeResult {
 	payload, _ := json.Marshal(map[string]string{"errorType": errorType, "errorMessage": message})
 	return stack.InvokeResult{Payload: payload, FunctionError: "Unhandled"}
@@ -67,8 +72,8 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 			name:       "checkout confirmed",
 			wantStatus: types.ExecutionStatusSucceeded,
 			wantOutput: `{"checkoutId":"co-1","userName":"ana","basketId":"b-1","payment":{"token":"tok_1","last4":"4242"},
-			  "priced":{"lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"total":30},
-			  "reservations":[{"reserved":"a"},{"reserved":"b"}],
+			  "priced":{"lines":[{"productId":"a","quantity":1},{"productId":"b","quantity":2}],"total":30},
+			  "reservations":{"lines":[{"reserved":true,"productId":"a"},{"reserved":true,"productId":"b"}],"failed":[]},
 			  "authorization":{"authorizationId":"auth-1"},"confirmation":{"orderId":"o-1"}}`,
 			wantCalls: map[string]int{"pricebasket": 1, "reservestock": 2, "authorizepayment": 1, "confirmcheckout": 1},
 		},
@@ -84,7 +89,7 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 				if line == "b" && n < 3 {
 					return lambdaError("StockConflictError", "concurrent append")
 				}
-				return stack.InvokeResult{Payload: []byte(`{"reserved":"` + line + `"}`)}
+				return reserved(line)
 			},
 			wantStatus: types.ExecutionStatusSucceeded,
 			wantCalls:  map[string]int{"pricebasket": 1, "reservestock": 5, "authorizepayment": 3, "confirmcheckout": 1},
@@ -97,16 +102,16 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 			wantCalls:  map[string]int{"pricebasket": 1, "reservestock": 2, "authorizepayment": 1, "releasestock": 1, "recordcheckoutfailed": 1},
 		},
 		{
-			name: "out of stock fails the Map and releases what was reserved",
+			name: "out of stock settles every line, then releases what was reserved",
 			reserve: func(line string, _ int) stack.InvokeResult {
 				if line == "b" {
 					return lambdaError("OutOfStockError", "only 1 left")
 				}
-				return stack.InvokeResult{Payload: []byte(`{"reserved":"` + line + `"}`)}
+				return reserved(line)
 			},
 			wantStatus: types.ExecutionStatusFailed,
 			wantError:  "OutOfStockError",
-			wantCalls:  map[string]int{"pricebasket": 1, "releasestock": 1, "recordcheckoutfailed": 1, "confirmcheckout": 0},
+			wantCalls:  map[string]int{"pricebasket": 1, "reservestock": 2, "releasestock": 1, "recordcheckoutfailed": 1, "confirmcheckout": 0},
 		},
 	}
 	for _, tt := range tests {
@@ -127,7 +132,7 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 					return stack.InvokeResult{Payload: []byte(payload)}, nil
 				})
 			}
-			fixed("pricebasket", `{"lines":[{"sku":"a","qty":1},{"sku":"b","qty":2}],"total":30}`)
+			fixed("pricebasket", `{"lines":[{"productId":"a","quantity":1},{"productId":"b","quantity":2}],"total":30}`)
 			fixed("confirmcheckout", `{"orderId":"o-1"}`)
 			fixed("releasestock", `{"released":true}`)
 			fixed("recordcheckoutfailed", `{"recorded":true}`)
@@ -143,16 +148,16 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 				var in struct {
 					CheckoutID string `json:"checkoutId"`
 					Line       struct {
-						SKU string `json:"sku"`
+						ProductID string `json:"productId"`
 					} `json:"line"`
 				}
 				if err := json.Unmarshal(p, &in); err != nil || in.CheckoutID != "co-1" {
 					t.Errorf("reservestock payload %s", p)
 				}
 				if tt.reserve != nil {
-					return tt.reserve(in.Line.SKU, next("reserve "+in.Line.SKU)), nil
+					return tt.reserve(in.Line.ProductID, next("reserve "+in.Line.ProductID)), nil
 				}
-				return stack.InvokeResult{Payload: []byte(`{"reserved":"` + in.Line.SKU + `"}`)}, nil
+				return reserved(in.Line.ProductID), nil
 			})
 
 			arn := e.createMachine(t, "Checkout", string(def))
