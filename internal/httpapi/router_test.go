@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 func TestRouterAnswersJSON(t *testing.T) {
@@ -52,6 +55,37 @@ func TestRouterAnswersJSON(t *testing.T) {
 			}
 			if tt.code != "" && (body.Error == nil || body.Error.Code != tt.code || body.Error.Field != tt.field) {
 				t.Fatalf("error %+v, want %s %q", body.Error, tt.code, tt.field)
+			}
+		})
+	}
+}
+
+func TestProxyRefusesSplitParameters(t *testing.T) {
+	rt := NewRouter()
+	rt.Handle("GET /order/{userName}/{orderId}", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, map[string]string{}) })
+	h := Proxy(rt)
+	tests := []struct {
+		name string
+		in   events.APIGatewayProxyRequest
+		want int
+	}{
+		{"plain", events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: "/order/a/b", Resource: "/order/{userName}/{orderId}",
+			PathParameters: map[string]string{"userName": "a", "orderId": "b"}}, 200},
+		{"decoded slash in a parameter", events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: "/order/a/b/c", Resource: "/order/{userName}/{orderId}",
+			PathParameters: map[string]string{"userName": "a/b", "orderId": "c"}}, 404},
+		{"encoded slash in the path", events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: "/order/a%2Fb/c", Resource: "/order/{userName}/{orderId}",
+			PathParameters: map[string]string{"userName": "a%2Fb", "orderId": "c"}}, 404},
+		{"dot-dot", events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: "/order/../b", Resource: "/order/{userName}/{orderId}",
+			PathParameters: map[string]string{"userName": "..", "orderId": "b"}}, 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := h(context.Background(), tt.in)
+			if err != nil || res.StatusCode != tt.want {
+				t.Fatalf("%d %s %v, want %d", res.StatusCode, res.Body, err, tt.want)
+			}
+			if ct := res.MultiValueHeaders["Content-Type"]; len(ct) != 1 || ct[0] != "application/json" {
+				t.Fatalf("Content-Type %v", ct)
 			}
 		})
 	}
