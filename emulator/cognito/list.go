@@ -146,18 +146,11 @@ func (s *Service) listUsers(_ context.Context, body []byte) (any, error) {
 }
 
 func (s *Service) describeUserPool(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		UserPoolID string `json:"UserPoolId"`
-	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
+	var in struct{ poolInput }
+	return s.withPool(body, &in, describePool)
+}
+
+func describePool(p *pool) (any, error) {
 	pol := p.Policy
 	desc := map[string]any{
 		"Id": p.ID, "Name": p.Name, "Arn": poolARN(p.ID),
@@ -241,23 +234,14 @@ func (s *Service) listUserPools(_ context.Context, body []byte) (any, error) {
 }
 
 func (s *Service) listUserPoolClients(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		UserPoolID string `json:"UserPoolId"`
-	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
-	out := []map[string]any{}
-	for _, c := range s.poolClients(p) {
-		out = append(out, map[string]any{"ClientId": c.ID, "UserPoolId": p.ID, "ClientName": c.Name})
-	}
-	return map[string]any{"UserPoolClients": out}, nil
+	var in struct{ poolInput }
+	return s.withPool(body, &in, func(p *pool) (any, error) {
+		out := []map[string]any{}
+		for _, c := range s.poolClients(p) {
+			out = append(out, map[string]any{"ClientId": c.ID, "UserPoolId": p.ID, "ClientName": c.Name})
+		}
+		return map[string]any{"UserPoolClients": out}, nil
+	})
 }
 
 func (s *Service) sortedPools() []*pool {

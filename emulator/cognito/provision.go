@@ -290,12 +290,22 @@ func validity(props map[string]any, key, unitKey, defUnit string, def, minD, max
 	return d, nil
 }
 
-func (s *Service) createClient(r stack.Resource) (stack.Created, error) {
-	props := r.Properties
+// templatePool returns the pool a template resource's UserPoolId names,
+// which must have been created earlier in the stack.
+func (s *Service) templatePool(props map[string]any) (*pool, error) {
 	poolID, _ := props["UserPoolId"].(string)
 	p := s.pools[poolID]
 	if p == nil {
-		return stack.Created{}, fmt.Errorf("UserPoolId: no user pool %q in this stack", poolID)
+		return nil, fmt.Errorf("UserPoolId: no user pool %q in this stack", poolID)
+	}
+	return p, nil
+}
+
+func (s *Service) createClient(r stack.Resource) (stack.Created, error) {
+	props := r.Properties
+	p, err := s.templatePool(props)
+	if err != nil {
+		return stack.Created{}, err
 	}
 	id := derivedID("client/"+r.StackName+"/"+r.LogicalID, "abcdefghijklmnopqrstuvwxyz0123456789", 26)
 	name, _ := props["ClientName"].(string)
@@ -303,8 +313,7 @@ func (s *Service) createClient(r stack.Resource) (stack.Created, error) {
 		name = r.LogicalID
 	}
 	now := s.now()
-	c := &client{ID: id, PoolID: poolID, Name: name, Created: now, Modified: now}
-	var err error
+	c := &client{ID: id, PoolID: p.ID, Name: name, Created: now, Modified: now}
 	if c.Flows, err = parseFlows(props); err != nil {
 		return stack.Created{}, err
 	}
@@ -362,16 +371,15 @@ func (s *Service) createClient(r stack.Resource) (stack.Created, error) {
 
 func (s *Service) createGroupFromTemplate(r stack.Resource) (stack.Created, error) {
 	props := r.Properties
-	poolID, _ := props["UserPoolId"].(string)
-	p := s.pools[poolID]
-	if p == nil {
-		return stack.Created{}, fmt.Errorf("UserPoolId: no user pool %q in this stack", poolID)
+	p, err := s.templatePool(props)
+	if err != nil {
+		return stack.Created{}, err
 	}
 	name, _ := props["GroupName"].(string)
 	if name == "" {
 		name = stack.PhysicalName(r.StackName, r.LogicalID, 128)
 	}
-	g := &group{PoolID: poolID, Name: name}
+	g := &group{PoolID: p.ID, Name: name}
 	g.Description, _ = props["Description"].(string)
 	g.RoleArn, _ = props["RoleArn"].(string)
 	if _, ok := props["Precedence"]; ok {
@@ -403,10 +411,9 @@ func (s *Service) putGroup(p *pool, g *group) error {
 
 func (s *Service) createUserFromTemplate(r stack.Resource) (stack.Created, error) {
 	props := r.Properties
-	poolID, _ := props["UserPoolId"].(string)
-	p := s.pools[poolID]
-	if p == nil {
-		return stack.Created{}, fmt.Errorf("UserPoolId: no user pool %q in this stack", poolID)
+	p, err := s.templatePool(props)
+	if err != nil {
+		return stack.Created{}, err
 	}
 	username, _ := props["Username"].(string)
 	if username == "" {
@@ -428,10 +435,9 @@ func (s *Service) createUserFromTemplate(r stack.Resource) (stack.Created, error
 
 func (s *Service) attachFromTemplate(r stack.Resource) (stack.Created, error) {
 	props := r.Properties
-	poolID, _ := props["UserPoolId"].(string)
-	p := s.pools[poolID]
-	if p == nil {
-		return stack.Created{}, fmt.Errorf("UserPoolId: no user pool %q in this stack", poolID)
+	p, err := s.templatePool(props)
+	if err != nil {
+		return stack.Created{}, err
 	}
 	username, _ := props["Username"].(string)
 	groupName, _ := props["GroupName"].(string)

@@ -237,34 +237,60 @@ func (s *Service) signUp(_ context.Context, body []byte) (any, error) {
 	return out, nil
 }
 
-func (s *Service) confirmSignUp(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		ClientID           string `json:"ClientId"`
-		SecretHash         string
-		Username           string
-		ConfirmationCode   string
-		ForceAliasCreation bool
-	}
-	if err := decodeInput(body, &in); err != nil {
+// clientUser is the input of a public-client operation on one user.
+type clientUser struct {
+	ClientID   string `json:"ClientId"`
+	SecretHash string
+	Username   string
+}
+
+func (c *clientUser) clientTarget() *clientUser { return c }
+
+// withClientUser decodes a public-client request into in (which embeds
+// clientUser) and runs fn on the pool and user, holding s.mu. It fails
+// with UserNotFoundException when the pool has no such user, and with
+// NotAuthorizedException when the client has a secret and the request's
+// SECRET_HASH does not match it.
+func (s *Service) withClientUser(body []byte, in interface{ clientTarget() *clientUser }, fn func(p *pool, u *user) (any, error)) (any, error) {
+	if err := decodeInput(body, in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, p, err := s.clientByID(in.ClientID)
+	cu := in.clientTarget()
+	c, p, err := s.clientByID(cu.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	u := p.lookup(in.Username)
+	u := p.lookup(cu.Username)
 	if u == nil {
 		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
 	}
-	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
+	if err := checkSecretHash(c, cu.Username, cu.SecretHash); err != nil {
 		return nil, err
 	}
+	return fn(p, u)
+}
+
+func (s *Service) confirmSignUp(_ context.Context, body []byte) (any, error) {
+	var in struct {
+		clientUser
+		ConfirmationCode   string
+		ForceAliasCreation bool
+	}
+	return s.withClientUser(body, &in, func(p *pool, u *user) (any, error) {
+		return s.confirm(p, u, in.ConfirmationCode, in.ForceAliasCreation)
+	})
+}
+
+// confirm checks code against u's confirmation code and confirms u; with
+// forceAlias it takes the verified alias from the user who had it. The
+// caller holds s.mu.
+func (s *Service) confirm(p *pool, u *user, code string, forceAlias bool) (any, error) {
 	if u.Status != statusUnconfirmed {
 		return nil, notAuthorized("User cannot be confirmed. Current status is %s", u.Status)
 	}
-	if u.Code == "" || !hmac.Equal([]byte(in.ConfirmationCode), []byte(u.Code)) {
+	if u.Code == "" || !hmac.Equal([]byte(code), []byte(u.Code)) {
 		return nil, apiError("CodeMismatchException", "Invalid verification code provided, please try again.")
 	}
 	if !s.now().Before(u.CodeExpires) {
@@ -278,7 +304,7 @@ func (s *Service) confirmSignUp(_ context.Context, body []byte) (any, error) {
 		if previous = p.findByAttribute(u.CodeAttr, u.Attributes[u.CodeAttr], true); previous == u {
 			previous = nil
 		}
-		if previous != nil && !in.ForceAliasCreation {
+		if previous != nil && !forceAlias {
 			return nil, apiError("AliasExistsException", "An account with the given %s already exists.", u.CodeAttr)
 		}
 	}
@@ -295,38 +321,20 @@ func (s *Service) confirmSignUp(_ context.Context, body []byte) (any, error) {
 }
 
 func (s *Service) resendConfirmationCode(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		ClientID   string `json:"ClientId"`
-		SecretHash string
-		Username   string
-	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, p, err := s.clientByID(in.ClientID)
-	if err != nil {
-		return nil, err
-	}
-	u := p.lookup(in.Username)
-	if u == nil {
-		return nil, apiError("UserNotFoundException", "Username/client id combination not found.")
-	}
-	if err := checkSecretHash(c, in.Username, in.SecretHash); err != nil {
-		return nil, err
-	}
-	if u.Status != statusUnconfirmed {
-		return nil, invalidParameter("User is already confirmed.")
-	}
-	delivery := s.sendCode(p, u)
-	if delivery == nil {
-		return nil, invalidParameter("Auto verification not turned on.")
-	}
-	if err := s.storeUser(p, u); err != nil {
-		return nil, err
-	}
-	return map[string]any{"CodeDeliveryDetails": delivery}, nil
+	var in struct{ clientUser }
+	return s.withClientUser(body, &in, func(p *pool, u *user) (any, error) {
+		if u.Status != statusUnconfirmed {
+			return nil, invalidParameter("User is already confirmed.")
+		}
+		delivery := s.sendCode(p, u)
+		if delivery == nil {
+			return nil, invalidParameter("Auto verification not turned on.")
+		}
+		if err := s.storeUser(p, u); err != nil {
+			return nil, err
+		}
+		return map[string]any{"CodeDeliveryDetails": delivery}, nil
+	})
 }
 
 // adminCreate creates u as AdminCreateUser does: FORCE_CHANGE_PASSWORD
@@ -384,52 +392,63 @@ func (s *Service) setTemporaryPassword(p *pool, u *user, pw string, announce boo
 
 func (s *Service) adminCreateUser(_ context.Context, body []byte) (any, error) {
 	var in struct {
-		UserPoolID        string `json:"UserPoolId"`
+		poolInput
 		Username          string
 		UserAttributes    []attributeInput
 		TemporaryPassword string
 		MessageAction     string
 	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.adminCreate(p, in.Username, toMap(in.UserAttributes), in.TemporaryPassword, in.MessageAction)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"User": u.userType(nil)}, nil
+	return s.withPool(body, &in, func(p *pool) (any, error) {
+		u, err := s.adminCreate(p, in.Username, toMap(in.UserAttributes), in.TemporaryPassword, in.MessageAction)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"User": u.userType(nil)}, nil
+	})
 }
 
-// adminUser is the input naming a pool and one of its users.
-type adminUser struct {
+// poolInput is the input naming a user pool.
+type poolInput struct {
 	UserPoolID string `json:"UserPoolId"`
-	Username   string
 }
 
-// withUser decodes an admin request into in (which embeds adminUser) and
-// runs fn on the pool and user, holding s.mu.
-func (s *Service) withUser(body []byte, in interface{ target() *adminUser }, fn func(p *pool, u *user) (any, error)) (any, error) {
+func (in *poolInput) poolTarget() *poolInput { return in }
+
+// withPool decodes an admin request into in (which embeds poolInput) and
+// runs fn on the pool, holding s.mu.
+func (s *Service) withPool(body []byte, in interface{ poolTarget() *poolInput }, fn func(p *pool) (any, error)) (any, error) {
 	if err := decodeInput(body, in); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	au := in.target()
-	p, err := s.poolByID(au.UserPoolID)
+	p, err := s.poolByID(in.poolTarget().UserPoolID)
 	if err != nil {
 		return nil, err
 	}
-	u := p.lookup(au.Username)
-	if u == nil {
-		return nil, apiError("UserNotFoundException", "User does not exist.")
-	}
-	return fn(p, u)
+	return fn(p)
+}
+
+// adminUser is the input naming a pool and one of its users.
+type adminUser struct {
+	poolInput
+	Username string
+}
+
+// withUser decodes an admin request into in (which embeds adminUser) and
+// runs fn on the pool and user, holding s.mu. It fails with
+// UserNotFoundException when the pool has no such user.
+func (s *Service) withUser(body []byte, in interface {
+	poolTarget() *poolInput
+	target() *adminUser
+}, fn func(p *pool, u *user) (any, error)) (any, error) {
+	return s.withPool(body, in, func(p *pool) (any, error) {
+		u := p.lookup(in.target().Username)
+		if u == nil {
+			return nil, apiError("UserNotFoundException", "User does not exist.")
+		}
+		return fn(p, u)
+	})
 }
 
 func (a *adminUser) target() *adminUser { return a }
@@ -527,20 +546,13 @@ func (s *Service) addToGroup(p *pool, name, groupName string) error {
 
 func (s *Service) adminAddUserToGroup(_ context.Context, body []byte) (any, error) {
 	var in struct {
-		UserPoolID string `json:"UserPoolId"`
-		Username   string
-		GroupName  string
+		poolInput
+		Username  string
+		GroupName string
 	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
-	return nil, s.addToGroup(p, in.Username, in.GroupName)
+	return s.withPool(body, &in, func(p *pool) (any, error) {
+		return nil, s.addToGroup(p, in.Username, in.GroupName)
+	})
 }
 
 func (s *Service) adminRemoveUserFromGroup(_ context.Context, body []byte) (any, error) {
@@ -572,78 +584,55 @@ func (s *Service) adminListGroupsForUser(_ context.Context, body []byte) (any, e
 
 func (s *Service) createGroup(_ context.Context, body []byte) (any, error) {
 	var in struct {
-		UserPoolID  string `json:"UserPoolId"`
+		poolInput
 		GroupName   string
 		Description string
 		RoleArn     string
 		Precedence  *int
 	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
-	if in.GroupName == "" {
-		return nil, invalidParameter("1 validation error detected: Value null at 'groupName' failed to satisfy constraint: Member must not be null")
-	}
-	if p.groups[in.GroupName] != nil {
-		return nil, apiError("GroupExistsException", "A group with the name %s already exists.", in.GroupName)
-	}
-	g := &group{PoolID: p.ID, Name: in.GroupName, Description: in.Description, RoleArn: in.RoleArn, Precedence: in.Precedence}
-	if err := s.putGroup(p, g); err != nil {
-		return nil, err
-	}
-	return map[string]any{"Group": g.describe()}, nil
+	return s.withPool(body, &in, func(p *pool) (any, error) {
+		if in.GroupName == "" {
+			return nil, invalidParameter("1 validation error detected: Value null at 'groupName' failed to satisfy constraint: Member must not be null")
+		}
+		if p.groups[in.GroupName] != nil {
+			return nil, apiError("GroupExistsException", "A group with the name %s already exists.", in.GroupName)
+		}
+		g := &group{PoolID: p.ID, Name: in.GroupName, Description: in.Description, RoleArn: in.RoleArn, Precedence: in.Precedence}
+		if err := s.putGroup(p, g); err != nil {
+			return nil, err
+		}
+		return map[string]any{"Group": g.describe()}, nil
+	})
 }
 
 func (s *Service) getGroup(_ context.Context, body []byte) (any, error) {
 	var in struct {
-		UserPoolID string `json:"UserPoolId"`
-		GroupName  string
+		poolInput
+		GroupName string
 	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
-	g := p.groups[in.GroupName]
-	if g == nil {
-		return nil, apiError("ResourceNotFoundException", "Group not found.")
-	}
-	return map[string]any{"Group": g.describe()}, nil
+	return s.withPool(body, &in, func(p *pool) (any, error) {
+		g := p.groups[in.GroupName]
+		if g == nil {
+			return nil, apiError("ResourceNotFoundException", "Group not found.")
+		}
+		return map[string]any{"Group": g.describe()}, nil
+	})
 }
 
 func (s *Service) listGroups(_ context.Context, body []byte) (any, error) {
-	var in struct {
-		UserPoolID string `json:"UserPoolId"`
-	}
-	if err := decodeInput(body, &in); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.poolByID(in.UserPoolID)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(p.groups))
-	for n := range p.groups {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	out := make([]map[string]any, len(names))
-	for i, n := range names {
-		out[i] = p.groups[n].describe()
-	}
-	return map[string]any{"Groups": out}, nil
+	var in struct{ poolInput }
+	return s.withPool(body, &in, func(p *pool) (any, error) {
+		names := make([]string, 0, len(p.groups))
+		for n := range p.groups {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		out := make([]map[string]any, len(names))
+		for i, n := range names {
+			out[i] = p.groups[n].describe()
+		}
+		return map[string]any{"Groups": out}, nil
+	})
 }
 
 // getUser answers GetUser: the user an access token was issued to.

@@ -123,10 +123,6 @@ func invalidParameter(format string, args ...any) error {
 	return awsapi.Errorf("InvalidParameterException", format, args...)
 }
 
-func invalidRequest(format string, args ...any) error {
-	return awsapi.Errorf("InvalidRequestException", format, args...)
-}
-
 func decode(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		return awsapi.Errorf("SerializationException", "Request body is not valid JSON: %v", err)
@@ -178,6 +174,25 @@ func (s *Service) authorize(ctx context.Context, op, id string) error {
 	return awsapi.Authorize(ctx, "secretsmanager:"+op, resource, nil)
 }
 
+// withSecret authorizes "secretsmanager:<op>" on the secret id names and
+// runs fn on it, holding s.mu. It fails with InvalidParameterException
+// when id is empty and ResourceNotFoundException when no secret has it.
+func (s *Service) withSecret(ctx context.Context, op, id string, fn func(sec *secret) (any, error)) (any, error) {
+	if id == "" {
+		return nil, invalidParameter("SecretId is required.")
+	}
+	if err := s.authorize(ctx, op, id); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sec := s.resolve(id)
+	if sec == nil {
+		return nil, notFound()
+	}
+	return fn(sec)
+}
+
 func (s *Service) getSecretValue(ctx context.Context, body []byte) (any, error) {
 	var in struct {
 		SecretID     string `json:"SecretId"`
@@ -187,20 +202,16 @@ func (s *Service) getSecretValue(ctx context.Context, body []byte) (any, error) 
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.SecretID == "" {
-		return nil, invalidParameter("SecretId is required.")
-	}
-	if err := s.authorize(ctx, "GetSecretValue", in.SecretID); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sec := s.resolve(in.SecretID)
-	if sec == nil {
-		return nil, notFound()
-	}
-	if (in.VersionID != "" && in.VersionID != sec.VersionID) || (in.VersionStage != "" && in.VersionStage != CurrentStage) {
-		return nil, awsapi.Errorf("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: %s", in.VersionStage)
+	return s.withSecret(ctx, "GetSecretValue", in.SecretID, func(sec *secret) (any, error) {
+		return getValue(sec, in.VersionID, in.VersionStage)
+	})
+}
+
+// getValue answers GetSecretValue for sec, which has one version: the
+// current one.
+func getValue(sec *secret, versionID, versionStage string) (any, error) {
+	if (versionID != "" && versionID != sec.VersionID) || (versionStage != "" && versionStage != CurrentStage) {
+		return nil, awsapi.Errorf("ResourceNotFoundException", "Secrets Manager can't find the specified secret value for staging label: %s", versionStage)
 	}
 	out := map[string]any{
 		"ARN": sec.ARN, "Name": sec.Name, "VersionId": sec.VersionID,
@@ -222,27 +233,17 @@ func (s *Service) describeSecret(ctx context.Context, body []byte) (any, error) 
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.SecretID == "" {
-		return nil, invalidParameter("SecretId is required.")
-	}
-	if err := s.authorize(ctx, "DescribeSecret", in.SecretID); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sec := s.resolve(in.SecretID)
-	if sec == nil {
-		return nil, notFound()
-	}
-	out := map[string]any{
-		"ARN": sec.ARN, "Name": sec.Name, "CreatedDate": awsapi.EpochSeconds(sec.Created),
-		"LastChangedDate":    awsapi.EpochSeconds(sec.Changed),
-		"VersionIdsToStages": map[string][]string{sec.VersionID: {CurrentStage}},
-	}
-	if sec.Description != "" {
-		out["Description"] = sec.Description
-	}
-	return out, nil
+	return s.withSecret(ctx, "DescribeSecret", in.SecretID, func(sec *secret) (any, error) {
+		out := map[string]any{
+			"ARN": sec.ARN, "Name": sec.Name, "CreatedDate": awsapi.EpochSeconds(sec.Created),
+			"LastChangedDate":    awsapi.EpochSeconds(sec.Changed),
+			"VersionIdsToStages": map[string][]string{sec.VersionID: {CurrentStage}},
+		}
+		if sec.Description != "" {
+			out["Description"] = sec.Description
+		}
+		return out, nil
+	})
 }
 
 // validName is Secrets Manager's rule for names: 1–512 of ASCII letters,
@@ -316,30 +317,28 @@ func (s *Service) putSecretValue(ctx context.Context, body []byte) (any, error) 
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if in.SecretID == "" {
-		return nil, invalidParameter("SecretId is required.")
-	}
-	if (in.SecretString == nil) == (in.SecretBinary == nil) {
+	// A missing SecretId is reported first, by withSecret.
+	if in.SecretID != "" && (in.SecretString == nil) == (in.SecretBinary == nil) {
 		return nil, invalidParameter("You must provide either SecretString or SecretBinary, and not both.")
 	}
-	if err := s.authorize(ctx, "PutSecretValue", in.SecretID); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sec := s.resolve(in.SecretID)
-	if sec == nil {
-		return nil, notFound()
-	}
-	if in.ClientRequestToken != "" && in.ClientRequestToken == sec.VersionID {
+	return s.withSecret(ctx, "PutSecretValue", in.SecretID, func(sec *secret) (any, error) {
+		return s.putValue(sec, in.SecretString, in.SecretBinary, in.ClientRequestToken)
+	})
+}
+
+// putValue makes str or bin sec's current version, under the ID token
+// (generated when empty); a retried request with the same token and
+// value changes nothing. The caller holds s.mu.
+func (s *Service) putValue(sec *secret, str *string, bin []byte, token string) (any, error) {
+	if token != "" && token == sec.VersionID {
 		// A retried request: the same version, unchanged.
-		if !sameValue(sec, in.SecretString, in.SecretBinary) {
+		if !sameValue(sec, str, bin) {
 			return nil, awsapi.Errorf("ResourceExistsException", "You can't modify an existing version, you can only create a new version.")
 		}
 	} else {
 		next := *sec
-		next.String, next.Binary, next.Changed = in.SecretString, in.SecretBinary, s.now()
-		next.VersionID = in.ClientRequestToken
+		next.String, next.Binary, next.Changed = str, bin, s.now()
+		next.VersionID = token
 		if next.VersionID == "" {
 			next.VersionID = s.newID()
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/shopstream/shopstream/internal/httpapi"
 	"github.com/shopstream/shopstream/internal/readmodel"
 	"github.com/shopstream/shopstream/internal/readmodel/readmodeltest"
+	"github.com/shopstream/shopstream/internal/testutil/cursortest"
 )
 
 // Issue 11: a nextCursor of one listing reused on another answered 500
@@ -25,17 +26,9 @@ func TestCursorsAreCheckedAgainstTheirListing(t *testing.T) {
 		}
 	}
 	f := newFixture(t, cat)
-	cursorOf := func(path string) string {
-		t.Helper()
-		code, body := f.do(t, "GET", path, "")
-		next, _ := body["nextCursor"].(string)
-		if code != 200 || next == "" {
-			t.Fatalf("GET %s: %d %v, want a next page", path, code, body)
-		}
-		return next
-	}
-	kitchen := cursorOf("/product?category=kitchen&limit=1")
-	all := cursorOf("/product?limit=1")
+	get := func(t *testing.T, path string) (int, map[string]any) { return f.do(t, "GET", path, "") }
+	kitchen := cursortest.Next(t, get, "/product?category=kitchen&limit=1")
+	all := cursortest.Next(t, get, "/product?limit=1")
 	otherKey := httpapi.Cursors{Key: []byte("another-deployment-key-0123456789abcdef")}
 	position, err := f.api.Cursors.Open(httpapi.Scope("GET /product", "category=kitchen"), kitchen)
 	if err != nil {
@@ -46,34 +39,17 @@ func TestCursorsAreCheckedAgainstTheirListing(t *testing.T) {
 	forged := base64.RawURLEncoding.EncodeToString([]byte(`{"productId":["S","zzz"]}`)) + kitchen[len(base64.RawURLEncoding.EncodeToString([]byte(position))):]
 	unsigned := base64.RawURLEncoding.EncodeToString([]byte(position))
 
-	tests := []struct {
-		name, path string
-		want       int
-	}{
-		{"same listing", "/product?category=kitchen&limit=1&cursor=" + url.QueryEscape(kitchen), 200},
-		{"every category's cursor on every category", "/product?limit=1&cursor=" + url.QueryEscape(all), 200},
-		{"category cursor without the category", "/product?cursor=" + url.QueryEscape(kitchen), 400},
-		{"category cursor on another category", "/product?category=books&cursor=" + url.QueryEscape(kitchen), 400},
-		{"all-products cursor on a category", "/product?category=kitchen&cursor=" + url.QueryEscape(all), 400},
-		{"another deployment's cursor", "/product?category=kitchen&cursor=" + url.QueryEscape(foreign), 400},
-		{"forged position", "/product?category=kitchen&cursor=" + url.QueryEscape(forged), 400},
-		{"unsigned cursor", "/product?category=kitchen&cursor=" + unsigned, 400},
-		{"garbled", "/product?cursor=not-a-cursor", 400},
-		{"garbled base64", "/product?cursor=%21%21.%21%21", 400},
-		{"undecodable query", "/product?cursor=%%%", 400},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body := f.do(t, "GET", tt.path, "")
-			if code != tt.want {
-				t.Fatalf("GET %s = %d %v, want %d", tt.path, code, body, tt.want)
-			}
-			if tt.want == 400 {
-				e, _ := body["error"].(map[string]any)
-				if e["code"] != "bad_cursor" || e["field"] != "cursor" {
-					t.Fatalf("GET %s: error %v, want bad_cursor on cursor", tt.path, e)
-				}
-			}
-		})
-	}
+	cursortest.Run(t, get, []cursortest.Case{
+		{Name: "same listing", Path: "/product?category=kitchen&limit=1&cursor=" + url.QueryEscape(kitchen), Want: 200},
+		{Name: "every category's cursor on every category", Path: "/product?limit=1&cursor=" + url.QueryEscape(all), Want: 200},
+		{Name: "category cursor without the category", Path: "/product?cursor=" + url.QueryEscape(kitchen), Want: 400},
+		{Name: "category cursor on another category", Path: "/product?category=books&cursor=" + url.QueryEscape(kitchen), Want: 400},
+		{Name: "all-products cursor on a category", Path: "/product?category=kitchen&cursor=" + url.QueryEscape(all), Want: 400},
+		{Name: "another deployment's cursor", Path: "/product?category=kitchen&cursor=" + url.QueryEscape(foreign), Want: 400},
+		{Name: "forged position", Path: "/product?category=kitchen&cursor=" + url.QueryEscape(forged), Want: 400},
+		{Name: "unsigned cursor", Path: "/product?category=kitchen&cursor=" + unsigned, Want: 400},
+		{Name: "garbled", Path: "/product?cursor=not-a-cursor", Want: 400},
+		{Name: "garbled base64", Path: "/product?cursor=%21%21.%21%21", Want: 400},
+		{Name: "undecodable query", Path: "/product?cursor=%%%", Want: 400},
+	})
 }

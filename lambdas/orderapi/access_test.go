@@ -22,13 +22,8 @@ import (
 // their own orders, admins anyone's, every order and the audit trail;
 // anyone else gets 403, no caller 401.
 func TestOrderAccess(t *testing.T) {
-	ctx := context.Background()
 	orders := readmodeltest.Orders(t, readmodeltest.Client(t))
-	line := []domain.PricedLine{{ProductID: "mug", Name: "Mug", UnitPrice: 500, Currency: "EUR", Quantity: 1, LineTotal: 500}}
-	p := ordering.Placement{CheckoutID: "c1", UserName: "ann", Lines: line, Total: 500, Currency: "EUR", PlacedAt: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
-	if _, err := orders.Put(ctx, readmodel.OrderFrom("o1", p, 1)); err != nil {
-		t.Fatal(err)
-	}
+	putOrder(t, orders, "o1", "c1", "ann", 26)
 	store := memory.New()
 	shoptest.CreateProduct(t, shoptest.RunnerOn(store), "mug", "Mug", 500, "EUR", 1)
 	a := &API{Events: store, Orders: orders, Cursors: shoptest.Cursors}
@@ -60,15 +55,9 @@ func TestOrderAccess(t *testing.T) {
 
 // GET /order pages through every customer's orders.
 func TestListAllOrders(t *testing.T) {
-	ctx := context.Background()
 	orders := readmodeltest.Orders(t, readmodeltest.Client(t))
-	line := []domain.PricedLine{{ProductID: "mug", Name: "Mug", UnitPrice: 500, Currency: "EUR", Quantity: 1, LineTotal: 500}}
 	for i, user := range []string{"ann", "cid", "ann"} {
-		p := ordering.Placement{CheckoutID: fmt.Sprintf("c%d", i), UserName: user, Lines: line, Total: 500, Currency: "EUR",
-			PlacedAt: time.Date(2026, 11, 24+i, 9, 0, 0, 0, time.UTC)}
-		if _, err := orders.Put(ctx, readmodel.OrderFrom(fmt.Sprintf("o%d", i), p, 1)); err != nil {
-			t.Fatal(err)
-		}
+		putOrder(t, orders, fmt.Sprintf("o%d", i), fmt.Sprintf("c%d", i), user, 24+i)
 	}
 	a := &API{Events: memory.New(), Orders: orders, Cursors: shoptest.Cursors}
 	var ids []string
@@ -97,6 +86,18 @@ func TestListAllOrders(t *testing.T) {
 		if code, body := do(t, a, bad.path); code != 400 || field(body) != bad.field {
 			t.Errorf("GET %s: %d %v", bad.path, code, body)
 		}
+	}
+}
+
+// putOrder stores the order orderID of one mug (5 EUR) that user placed
+// by checkout checkoutID on the given day of November 2026, at 09:00 UTC.
+func putOrder(t *testing.T, orders readmodel.Orders, orderID, checkoutID, user string, day int) {
+	t.Helper()
+	line := []domain.PricedLine{{ProductID: "mug", Name: "Mug", UnitPrice: 500, Currency: "EUR", Quantity: 1, LineTotal: 500}}
+	p := ordering.Placement{CheckoutID: checkoutID, UserName: user, Lines: line, Total: 500, Currency: "EUR",
+		PlacedAt: time.Date(2026, 11, day, 9, 0, 0, 0, time.UTC)}
+	if _, err := orders.Put(context.Background(), readmodel.OrderFrom(orderID, p, 1)); err != nil {
+		t.Fatal(err)
 	}
 }
 
