@@ -161,12 +161,9 @@ func FailureReason(e *Error) basket.Reason {
 	if !ok {
 		code = InternalError
 	}
-	base, ok := reasonMessages[code]
-	if !ok {
-		base = reasonMessages[InternalError]
-	}
 	if code == InternalError {
-		return basket.Reason{Code: code, Message: base}
+		// Unexpected errors may carry internals: no detail.
+		return basket.Reason{Code: code, Message: describe(code, "")}
 	}
 	detail := e.Cause
 	var lambdaErr struct {
@@ -174,6 +171,16 @@ func FailureReason(e *Error) basket.Reason {
 	}
 	if json.Unmarshal([]byte(e.Cause), &lambdaErr) == nil && lambdaErr.ErrorMessage != "" {
 		detail = lambdaErr.ErrorMessage
+	}
+	return basket.Reason{Code: code, Message: describe(code, detail)}
+}
+
+// describe is the human message for code, with the task's detail (its
+// error message without the error's type name) when the code takes one.
+func describe(code, detail string) string {
+	base, ok := reasonMessages[code]
+	if !ok {
+		base = reasonMessages[InternalError]
 	}
 	detail = strings.TrimSpace(errorName.ReplaceAllString(strings.TrimSpace(detail), ""))
 	msg := base
@@ -187,7 +194,22 @@ func FailureReason(e *Error) basket.Reason {
 	if len(msg) > basket.MaxReasonLength {
 		msg = strings.ToValidUTF8(msg[:basket.MaxReasonLength], "")
 	}
-	return basket.Reason{Code: code, Message: msg}
+	return msg
+}
+
+// PublicReason returns a recorded reason as clients see it. Reasons
+// recorded before they were written for people carry a Go error type name
+// ("PaymentDeclinedError: card_declined") or an internal error's name
+// ("checkout failed: Runtime.ExitError"); those get their code's message.
+// The events keep what they recorded: facts are not rewritten.
+func PublicReason(r basket.Reason) basket.Reason {
+	switch {
+	case r.Code == InternalError && strings.HasPrefix(r.Message, "checkout failed"):
+		return basket.Reason{Code: r.Code, Message: describe(r.Code, "")}
+	case errorName.MatchString(r.Message):
+		return basket.Reason{Code: r.Code, Message: describe(r.Code, r.Message)}
+	}
+	return r
 }
 
 // ExecutionARN returns the ARN of the checkout's execution of the state

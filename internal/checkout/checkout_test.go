@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopstream/shopstream/internal/basket"
 	"github.com/shopstream/shopstream/internal/checkout/errnames"
 )
 
@@ -31,6 +32,20 @@ func TestFailureReason(t *testing.T) {
 				t.Fatalf("got %+v, want %s %q", r, tt.wantCode, tt.wantMsg)
 			}
 		})
+	}
+}
+
+func TestPublicReason(t *testing.T) {
+	tests := []struct{ code, recorded, want string }{
+		{"payment_declined", "PaymentDeclinedError: card_declined", "The payment was declined (card_declined)."},
+		{"out_of_stock", "OutOfStockError: product p1: requested 3, available 1", "A product in the basket does not have enough stock (product p1: requested 3, available 1)."},
+		{"internal_error", "checkout failed: Runtime.ExitError", "The checkout failed."},
+		{"payment_declined", "The payment was declined (card_declined).", "The payment was declined (card_declined)."},
+	}
+	for _, tt := range tests {
+		if got := PublicReason(basket.Reason{Code: tt.code, Message: tt.recorded}); got.Code != tt.code || got.Message != tt.want {
+			t.Errorf("PublicReason(%s %q) = %+v, want %q", tt.code, tt.recorded, got, tt.want)
+		}
 	}
 }
 

@@ -374,7 +374,8 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	case res.Status == basket.Succeeded:
 		res.OrderID = c.OrderID
 	case recorded && c.Status == basket.Failed:
-		res.Reason = &c.Reason
+		reason := checkout.PublicReason(c.Reason)
+		res.Reason = &reason
 	default:
 		// Failed before the basket recorded it (e.g. another checkout held
 		// the basket): the execution's error is the reason.
