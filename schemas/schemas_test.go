@@ -174,13 +174,19 @@ func emitAll(t *testing.T, limits bool) []domain.Event {
 		price, qty = domain.MaxPrice-1, domain.MaxQuantity
 	}
 
+	// An image is a plain ASCII file name, so its limit is in bytes.
+	image := ""
+	if limits {
+		image = strings.Repeat("a", catalog.MaxImageFileLength-len(".png")) + ".png"
+	}
+
 	p, err := catalog.New(id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	do := must(p.Apply)
 	do(p.Create(catalog.Details{Name: long(200, "Lamp"), Description: long(2000, ""), Category: long(100, "Lighting"),
-		Price: price, Currency: "EUR", ImageFile: long(500, "")}))
+		Price: price, Currency: "EUR", ImageFile: image}))
 	name, empty := long(200, "Desk lamp"), ""
 	newPrice, usd := price-1, "USD"
 	do(p.Update(catalog.Update{Name: &name, Description: &empty, Price: &newPrice, Currency: &usd}))
