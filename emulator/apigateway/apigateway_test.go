@@ -249,6 +249,9 @@ func TestRouting(t *testing.T) {
 		{"GET", "/prod/product/", 200, "catalog", "/product", nil},
 		{"GET", "/prod/product/p-1", 200, "catalog", "/product/{id}", map[string]string{"id": "p-1"}},
 		{"GET", "/prod/product/special", 200, "special", "/product/special", nil},
+		// An encoded slash is part of its segment, not a separator.
+		{"GET", "/prod/product/a%2Fb", 200, "catalog", "/product/{id}", map[string]string{"id": "a/b"}},
+		{"GET", "/prod/product/a%20b", 200, "catalog", "/product/{id}", map[string]string{"id": "a b"}},
 		// No POST on /product: the greedy root resource's ANY takes it.
 		{"POST", "/prod/product", 200, "proxy", "/{proxy+}", map[string]string{"proxy": "product"}},
 		{"DELETE", "/prod/product/p-1", 200, "proxy", "/{proxy+}", map[string]string{"proxy": "product/p-1"}},
@@ -299,6 +302,39 @@ func TestRouting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQueryValues: values are decoded, repeated keys keep every value, and
+// a value that is not valid percent-encoding reaches the function as sent
+// (so it can refuse it) instead of vanishing.
+func TestQueryValues(t *testing.T) {
+	inv := &fakeInvoker{}
+	_, base := startAPI(t, inv, apigateway.Options{})
+	resp, err := http.Get(base + "/prod/product?cursor=%%%&category=a%20b&x=1&x=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var ev events.APIGatewayProxyRequest
+	if err := json.Unmarshal(inv.last(t).event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"cursor": "%%%", "category": "a b", "x": "2"}
+	if got, _ := json.Marshal(ev.QueryStringParameters); string(got) != mustMarshal(t, want) {
+		t.Errorf("queryStringParameters = %s, want %s", got, mustMarshal(t, want))
+	}
+	if got := ev.MultiValueQueryStringParameters["x"]; len(got) != 2 || got[0] != "1" || got[1] != "2" {
+		t.Errorf("multiValueQueryStringParameters[x] = %v, want [1 2]", got)
+	}
+}
+
+func mustMarshal(t *testing.T, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
 
 func TestResponseMapping(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -97,7 +98,7 @@ func (s *Service) buildEvent(r *http.Request, rt route, body []byte, requestID s
 		StageVariables: rt.stage.variables,
 	}
 	ev.Headers, ev.MultiValueHeaders = headers(r)
-	if q := r.URL.Query(); len(q) > 0 {
+	if q := queryValues(r.URL.RawQuery); len(q) > 0 {
 		ev.QueryStringParameters = make(map[string]string, len(q))
 		ev.MultiValueQueryStringParameters = q
 		for k, vs := range q {
@@ -183,4 +184,27 @@ func isBinary(contentType string, binaryTypes []string, body []byte) bool {
 		}
 	}
 	return !utf8.Valid(body)
+}
+
+// queryValues parses a raw query string as API Gateway hands it to a
+// proxy integration: values decoded, and a value that is not valid
+// percent-encoding (cursor=%%%) passed on as sent rather than dropped, so
+// the function sees it and can refuse it. url.ParseQuery would drop it.
+func queryValues(raw string) map[string][]string {
+	out := map[string][]string{}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		out[unescapeQuery(k)] = append(out[unescapeQuery(k)], unescapeQuery(v))
+	}
+	return out
+}
+
+func unescapeQuery(s string) string {
+	if d, err := url.QueryUnescape(s); err == nil {
+		return d
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve handles one request and returns its status and, for the log line,
 // the integration it reached ("fn=name ").
 func (s *Service) serve(w http.ResponseWriter, r *http.Request, requestID string) (int, string) {
-	rt, ok := s.match(r.Method, r.URL.Path)
+	rt, ok := s.match(r.Method, r.URL.EscapedPath())
 	if !ok {
 		return writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"), ""
 	}
@@ -102,7 +103,10 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request, rt route, body [
 	return resp.status
 }
 
-// match finds the stage, resource and method for a request path.
+// match finds the stage, resource and method for a request path, given
+// as sent (escaped): an encoded slash (%2F) is part of a segment, not a
+// separator, so /order/a%2Fb is one segment "a/b" under /order, as API
+// Gateway routes it; segments are decoded one by one.
 func (s *Service) match(verb, urlPath string) (route, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -134,6 +138,16 @@ func (s *Service) match(verb, urlPath string) (route, bool) {
 	var segs []string
 	if trimmed := strings.Trim(rest, "/"); trimmed != "" {
 		segs = strings.Split(trimmed, "/")
+	}
+	for i, seg := range segs {
+		decoded, err := url.PathUnescape(seg)
+		if err != nil {
+			return route{}, false
+		}
+		segs[i] = decoded
+	}
+	if decoded, err := url.PathUnescape(rest); err == nil {
+		rest = decoded
 	}
 	params := map[string]string{}
 	res, m := find(a.root, segs, verb, params)

@@ -122,6 +122,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"limit negative", false, "GET", "/product?limit=-1", nil, 400, "invalid_field", "limit"},
 		{"limit twice", false, "GET", "/product?limit=1&limit=2", nil, 400, "invalid_parameter", "limit"},
 		{"unknown parameter", false, "GET", "/product?sort=price", nil, 400, "unknown_parameter", "sort"},
+		{"cursor not percent-encoding", false, "GET", "/product?cursor=%%%", nil, 400, "bad_cursor", "cursor"},
+		{"cursor forged", false, "GET", "/product?cursor=eyJ4IjoxfQ", nil, 400, "bad_cursor", "cursor"},
 		{"unknown product", false, "GET", "/product/no-such-product", nil, 404, "product_not_found", ""},
 		{"dot-dot segment", false, "GET", "/product/..", nil, 404, "not_found", ""},
 		{"trailing slash", false, "GET", "/product/" + mug + "/", nil, 404, "not_found", ""},
@@ -190,6 +192,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"order parameter", false, "GET", "/order/" + user + "?status=open", nil, 400, "unknown_parameter", "status"},
 		{"unknown order", false, "GET", "/order/" + user + "/no-such-order", nil, 404, "order_not_found", ""},
 		{"order trailing slash", false, "GET", "/order/" + user + "/", nil, 404, "not_found", ""},
+		{"encoded slash", false, "GET", "/order/" + user + "%2Fx", nil, 404, "not_found", ""},
+		{"order cursor forged", false, "GET", "/order/" + user + "?cursor=%%%", nil, 400, "bad_cursor", "cursor"},
 		{"all orders parameter", true, "GET", "/order?userName=x", nil, 400, "unknown_parameter", "userName"},
 		// GET /audit/{streamId}
 		{"bad stream", true, "GET", "/audit/" + url("a b"), nil, 400, "invalid_field", "streamId"},
