@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,29 +64,12 @@ const authTemplate = `{"Resources":{
  "Outputs":{"PoolId":{"Value":{"Ref":"Pool"}},"ClientId":{"Value":{"Ref":"Client"}},
   "OtherPoolId":{"Value":{"Ref":"OtherPool"}},"OtherClientId":{"Value":{"Ref":"OtherClient"}}}}`
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // authEnv is authTemplate deployed on a real local Cognito and API
 // Gateway, with the Lambda integrations faked at the edge.
 type authEnv struct {
 	base    string
 	inv     *fakeInvoker
-	clock   *clock
+	clock   *localtest.Clock
 	idp     *cognito.Service
 	aws     *awsapi.Server
 	outputs map[string]any
@@ -95,7 +77,7 @@ type authEnv struct {
 
 func startAuthAPI(t *testing.T) *authEnv {
 	t.Helper()
-	c := &clock{now: fixedNow}
+	c := localtest.NewClock(fixedNow)
 	srv, url := localtest.Serve(t)
 	idp, err := cognito.New(localtest.OpenDB(t, ""), cognito.Options{BaseURL: url, Now: c.Now, BcryptCost: bcrypt.MinCost})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -53,24 +52,8 @@ const shopTemplate = `{"Resources":{
   "ProviderURL":{"Value":{"Fn::GetAtt":["Pool","ProviderURL"]}},"ProviderName":{"Value":{"Fn::GetAtt":["Pool","ProviderName"]}},
   "ClientId":{"Value":{"Ref":"WebClient"}},"AdminClientId":{"Value":{"Fn::GetAtt":["AdminClient","ClientId"]}}}}`
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *localtest.Clock {
+	return localtest.NewClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
 }
 
 // env is one Service with a deployed template behind a real HTTP endpoint
@@ -78,7 +61,7 @@ func (c *clock) Advance(d time.Duration) {
 type env struct {
 	svc      *cognito.Service
 	client   *cip.Client
-	clock    *clock
+	clock    *localtest.Clock
 	log      *localtest.SyncBuffer
 	url      string
 	outputs  map[string]any
@@ -92,7 +75,7 @@ type env struct {
 // shopTemplate.
 type envOptions struct {
 	db    *state.DB
-	clock *clock
+	clock *localtest.Clock
 	tpl   string
 	// baseURL fixes the issuer's address, so tokens outlive the endpoint
 	// (whose port changes) across a restart; default the endpoint's URL.

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -83,25 +82,6 @@ func waitCaughtUp(t *testing.T, s *Service, f *fakeAWS, logicalID, seq string) {
 // seqOf is the fake's sequence number of the n-th record it made.
 func seqOf(n int) string { return fmt.Sprintf("%021d", n*100) }
 
-// clock is a settable clock: the batching window closes only when the test
-// says so.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // streamIDs decodes a payload as aws-lambda-go's DynamoDBEvent and returns
 // the item ids in order.
 func streamIDs(t *testing.T, payload []byte) []string {
@@ -171,7 +151,7 @@ func TestStreamBatchingWindow(t *testing.T) {
 	// The window runs on the service's clock, which only the test moves:
 	// a slow machine cannot close it early, and the test need not sleep
 	// through it.
-	c := &clock{now: time.Now()}
+	c := localtest.NewClock(time.Now())
 	s, err := New(Config{Caller: f, Invoker: inv, PollInterval: 5 * time.Millisecond, RetryDelay: 5 * time.Millisecond, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

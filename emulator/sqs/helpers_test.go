@@ -2,7 +2,6 @@ package sqs_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,38 +15,22 @@ import (
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
 )
 
-// clock is a settable clock for visibility, delay and retention tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *localtest.Clock {
+	return localtest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // env is one Service behind a real HTTP endpoint with an SDK client.
 type env struct {
 	svc    *sqs.Service
 	client *awssqs.Client
-	clock  *clock
+	clock  *localtest.Clock
 	db     *state.DB
 	url    string
 }
 
 // newEnv serves a Service on db (a fresh ephemeral store when nil). A nil
 // clock uses the wall clock.
-func newEnv(t testing.TB, db *state.DB, c *clock) *env {
+func newEnv(t testing.TB, db *state.DB, c *localtest.Clock) *env {
 	t.Helper()
 	if db == nil {
 		db = localtest.OpenDB(t, "")
