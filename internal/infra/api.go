@@ -91,9 +91,16 @@ func NewAPI(scope constructs.Construct, id, stage string, users awscognito.IUser
 			TracingEnabled:       jsii.Bool(true),
 			MetricsEnabled:       jsii.Bool(true),
 		},
-		// Execution logging needs the account-wide API Gateway CloudWatch
-		// role, which two stages in one account would fight over.
-		CloudWatchRole: jsii.Bool(false),
+		// A stage with access logging fails to create unless the region's
+		// API Gateway account settings name a CloudWatch Logs role, and a
+		// fresh account has none. So the stack creates the role and the
+		// AWS::ApiGateway::Account that names it (the stage depends on it),
+		// and retains both: the setting is one per account and region, each
+		// stage's stack points it at its own role (the last deployed wins,
+		// every one of them works), and a deleted stage must not leave the
+		// setting naming a deleted role while another stage still logs.
+		CloudWatchRole:              jsii.Bool(true),
+		CloudWatchRoleRemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	integrations := map[string]awsapigateway.LambdaIntegration{}
 	for name, fn := range functions {
@@ -130,8 +137,12 @@ func NewAPI(scope constructs.Construct, id, stage string, users awscognito.IUser
 		{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
 			"No WAF web ACL in the sample stack (a monthly cost per ACL); associate one for production.")},
 		{Id: jsii.String("AwsSolutions-APIG6"), Reason: jsii.String(
-			"Access logging and X-Ray tracing are on; execution logging needs the account-wide API " +
-				"Gateway CloudWatch role, a singleton two stages in one account would fight over.")},
+			"Access logging and X-Ray tracing are on for every method; execution logs would go to a " +
+				"log group API Gateway creates outside the stack, never expiring and outliving it.")},
+		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String(
+			"The API Gateway account's CloudWatch Logs role uses the AWS managed policy made for it, " +
+				"as the API Gateway guide prescribes; it grants log delivery only."),
+			AppliesTo: &[]interface{}{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
 	}, jsii.Bool(true))
 	return &API{RestAPI: api, Authorizer: authorizer, Functions: functions, Methods: methods}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"testing"
 
@@ -107,6 +108,18 @@ type resource struct {
 	Properties     map[string]any `json:"Properties"`
 	Metadata       map[string]any `json:"Metadata"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
+	DependsOn      any            `json:"DependsOn"` // a logical id or a list of them
+}
+
+// dependsOn reports whether r names id in its DependsOn.
+func (r resource) dependsOn(id string) bool {
+	switch d := r.DependsOn.(type) {
+	case string:
+		return d == id
+	case []any:
+		return slices.Contains(d, any(id))
+	}
+	return false
 }
 
 // ofType returns the logical ids and resources of type typ.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -122,6 +123,7 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 		RecordCheckoutFailed: fns.New(tasks, config.RecordCheckoutFailed, FunctionOptions{}),
 	})
 	resources.AddStateMachine(config.CheckoutStateMachineARN, checkout.StateMachine)
+	nameVendedLogs(checkout.Logs, StateMachineLogsPrefix, "checkout")
 
 	identity := NewIdentity(stack, "Identity")
 	api := NewAPI(stack, "Api", props.Stage, identity.UserPool, fns)
@@ -158,4 +160,20 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
 		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api, Secret: secret}
+}
+
+// StateMachineLogsPrefix starts the name of every state machine's log
+// group. CloudWatch Logs lets Step Functions deliver to a log group through
+// a resource policy, whose size is limited (5,120 characters per policy, 10
+// policies per account and region); under /aws/vendedlogs/ one
+// policy entry covers every log group, so stages and state machines can be
+// added without ever reaching that limit.
+const StateMachineLogsPrefix = "/aws/vendedlogs/states/"
+
+// nameVendedLogs names logs prefix + the stack name + "-" + suffix: the
+// stack name keeps two stages (two stacks) in one region apart, as
+// generated names would.
+func nameVendedLogs(logs awslogs.LogGroup, prefix, suffix string) {
+	name := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(prefix), awscdk.Aws_STACK_NAME(), jsii.String("-" + suffix)})
+	logs.Node().DefaultChild().(awslogs.CfnLogGroup).SetLogGroupName(name)
 }
