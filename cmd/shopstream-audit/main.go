@@ -12,7 +12,10 @@
 // Resource names come from the environment variables the Lambdas use
 // (EVENTS_TABLE, CATALOG_TABLE, ORDERS_TABLE, EVENT_BUS_NAME,
 // CHECKOUT_STATE_MACHINE_ARN) or from an env file such as the one the local
-// runtime writes (.data/local/stack.env).
+// runtime writes (.data/local/stack.env). An env file's AWS_ENDPOINT_URL,
+// AWS_REGION (or AWS_DEFAULT_REGION) and AWS_ACCESS_KEY_ID/
+// AWS_SECRET_ACCESS_KEY take precedence over the shell's AWS configuration,
+// so -env-file alone is enough from a fresh shell.
 package main
 
 import (

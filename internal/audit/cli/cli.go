@@ -14,6 +14,7 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -51,7 +52,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shopstream-audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	envFile := fs.String("env-file", "", "read resource names (KEY=VALUE lines) from this file")
+	envFile := fs.String("env-file", "", "read resource names and the AWS endpoint, region and credentials (KEY=VALUE lines) from this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,6 +61,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	lookup := os.LookupEnv
+	var awsOpts []func(*awsconfig.LoadOptions) error
 	if *envFile != "" {
 		vars, err := readEnvFile(*envFile)
 		if err != nil {
@@ -72,8 +74,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			v, ok := vars[k]
 			return v, ok
 		}
+		awsOpts = fileAWSOptions(vars)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsOpts...)
 	if err != nil {
 		return err
 	}
@@ -149,6 +152,29 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// fileAWSOptions points the AWS clients where the env file says: its
+// endpoint, region and credentials win over the shell's (AWS_PROFILE,
+// AWS_REGION, ~/.aws), since the file's resource names exist only there.
+// Settings the file leaves out come from the usual SDK configuration.
+func fileAWSOptions(vars map[string]string) []func(*awsconfig.LoadOptions) error {
+	var opts []func(*awsconfig.LoadOptions) error
+	if v := vars["AWS_ENDPOINT_URL"]; v != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(v))
+	}
+	region := vars["AWS_REGION"]
+	if region == "" {
+		region = vars["AWS_DEFAULT_REGION"]
+	}
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	if id, secret := vars["AWS_ACCESS_KEY_ID"], vars["AWS_SECRET_ACCESS_KEY"]; id != "" && secret != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(id, secret, vars["AWS_SESSION_TOKEN"])))
+	}
+	return opts
 }
 
 func validStatus(s string) bool {

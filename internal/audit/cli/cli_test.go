@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +63,37 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		if errors.Is(err, ExitDrift) {
 			t.Fatalf("Run(%q) reported drift", tt.args)
 		}
+	}
+}
+
+// An env file alone points the AWS clients at its endpoint, with its
+// region and credentials: nothing from the shell or ~/.aws is needed.
+func TestRunUsesEnvFileEndpoint(t *testing.T) {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "EVENTS_TABLE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // fail fast should the file be ignored
+	var auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		fmt.Fprint(w, `{"Items":[],"Count":0}`)
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "stack.env")
+	content := "AWS_ENDPOINT_URL=" + srv.URL + "\nAWS_REGION=eu-central-1\nAWS_ACCESS_KEY_ID=local\nAWS_SECRET_ACCESS_KEY=local\nEVENTS_TABLE=Events-1\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), []string{"-env-file", path, "history", "basket-ann"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "stream has no events") {
+		t.Fatalf("history = %v, want the stream to be read from the file's endpoint", err)
+	}
+	if !strings.Contains(auth, "Credential=local/") || !strings.Contains(auth, "/eu-central-1/dynamodb/") {
+		t.Fatalf("Authorization = %q, want the file's key and region", auth)
 	}
 }
