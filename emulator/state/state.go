@@ -24,6 +24,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // File names inside the data directory.
@@ -182,7 +183,7 @@ func recovered(f func() error) (err error) {
 }
 
 func openError(dir, path string, err error) error {
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		holder := "another process"
 		if b, rerr := os.ReadFile(filepath.Join(dir, pidFile)); rerr == nil {
 			if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
