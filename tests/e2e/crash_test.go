@@ -23,15 +23,7 @@ func TestOrderingCrashAfterAppend(t *testing.T) {
 	}
 	defer h.stop()
 	h.logOnFailure(t)
-	c := h.client(t)
-	user := unique(t, "crash")
-	u := h.as(t, user)
-	mug := c.createProduct("Mug", 1250, 5)
-	u.setBasket(user, map[string]int{mug: 2})
-	st := u.waitCheckout(u.checkout(user, cardApproved))
-	if st["status"] != "SUCCEEDED" {
-		t.Fatalf("checkout: %v", st)
-	}
+	c, u, user, st := h.checkedOut(t, "crash", 2)
 	eventually(t, 90*time.Second, "order visible after the crash and redelivery", func() bool { return len(u.orders(user)) > 0 })
 	// The order must have survived a crash, not merely been placed: a
 	// build without the fault would pass everything else here.

@@ -41,29 +41,12 @@ func (h *stackHandle) publish(t *testing.T, source, detailType string, detail []
 
 func TestRedeliveredCheckoutMakesOneOrder(t *testing.T) {
 	h := stack(t)
-	c := h.client(t)
-	user := unique(t, "redeliver")
-	u := h.as(t, user)
-	mug := c.createProduct("Mug", 1250, 5)
-	u.setBasket(user, map[string]int{mug: 1})
-	st := u.waitCheckout(u.checkout(user, cardApproved))
-	if st["status"] != "SUCCEEDED" {
-		t.Fatalf("checkout: %v", st)
-	}
+	c, u, user, st := h.checkedOut(t, "redeliver", 1)
 	eventually(t, 30*time.Second, "order visible", func() bool { return len(u.orders(user)) == 1 })
 
 	// Deliver the BasketCheckedOut fact again, twice, exactly as the
 	// publisher put it on the bus the first time.
-	audit := c.must(200, "GET", "/audit/basket-"+user, nil)
-	var checkedOut []byte
-	for _, e := range audit["events"].([]any) {
-		if e.(map[string]any)["type"] == "BasketCheckedOut" {
-			checkedOut, _ = json.Marshal(e)
-		}
-	}
-	if checkedOut == nil {
-		t.Fatal("no BasketCheckedOut in the basket's audit trail")
-	}
+	checkedOut, _ := json.Marshal(checkedOutEvent(c, user))
 	orderID := st["orderId"].(string)
 	placed := h.placedLines(orderID)
 	h.publish(t, "shopstream.basket", "BasketCheckedOut", checkedOut)

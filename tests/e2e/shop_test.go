@@ -70,6 +70,38 @@ func (c *client) orders(user string) []any {
 	return c.must(200, "GET", "/order/"+user, nil)["items"].([]any)
 }
 
+// checkedOut creates a product, has a new shopper (named from prefix) put
+// quantity of it in their basket and check out with the approved card,
+// and returns the admin and shopper clients, the shopper's name and the
+// checkout's final status, which it requires to be SUCCEEDED.
+func (h *stackHandle) checkedOut(t *testing.T, prefix string, quantity int) (admin, shopper *client, user string, st map[string]any) {
+	t.Helper()
+	admin = h.client(t)
+	user = unique(t, prefix)
+	shopper = h.as(t, user)
+	mug := admin.createProduct("Mug", 1250, 5)
+	shopper.setBasket(user, map[string]int{mug: quantity})
+	st = shopper.waitCheckout(shopper.checkout(user, cardApproved))
+	if st["status"] != "SUCCEEDED" {
+		t.Fatalf("checkout: %v", st)
+	}
+	return admin, shopper, user, st
+}
+
+// checkedOutEvent returns the stored BasketCheckedOut of user's basket as
+// the audit trail shows it: the event the publisher put on the bus.
+func checkedOutEvent(c *client, user string) map[string]any {
+	c.t.Helper()
+	audit := c.must(200, "GET", "/audit/basket-"+user, nil)
+	for _, e := range audit["events"].([]any) {
+		if m := e.(map[string]any); m["type"] == "BasketCheckedOut" {
+			return m
+		}
+	}
+	c.t.Fatalf("no BasketCheckedOut in basket-%s", user)
+	return nil
+}
+
 // auditTypes returns the event types of a stream, in order.
 func (c *client) auditTypes(stream string) []string {
 	c.t.Helper()
