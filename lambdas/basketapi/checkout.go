@@ -58,17 +58,8 @@ type checkoutResponse struct {
 // is validated like any request first, so one whose card has expired
 // since gets that 400.
 func (a *API) checkout(w http.ResponseWriter, r *http.Request) {
-	if _, err := httpapi.Authenticate(r); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var req checkoutRequest
-	if err := httpapi.Decode(w, r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	if _, err := authorize(r, "userName", req.UserName); err != nil {
-		httpapi.WriteError(w, r, err)
+	if !decodeFor(w, r, &req, func() string { return req.UserName }) {
 		return
 	}
 	key := r.Header.Get(IdempotencyHeader)

@@ -108,6 +108,26 @@ func authorize(r *http.Request, field, userName string) (httpapi.Caller, error) 
 	return httpapi.AuthorizeUser(r, userName)
 }
 
+// decodeFor handles the start of a route whose body names the user it acts
+// for: 401 without a caller (before the body is read), then the body
+// decoded into req, then authorize on the userName it names (read by
+// userName once decoded). It returns false when it has answered.
+func decodeFor(w http.ResponseWriter, r *http.Request, req any, userName func() string) bool {
+	if _, err := httpapi.Authenticate(r); err != nil {
+		httpapi.WriteError(w, r, err)
+		return false
+	}
+	if err := httpapi.Decode(w, r, req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return false
+	}
+	if _, err := authorize(r, "userName", userName()); err != nil {
+		httpapi.WriteError(w, r, err)
+		return false
+	}
+	return true
+}
+
 // writeBasket writes the view of b, which a load or command returned with
 // err; a failure of either is written as the error.
 func (a *API) writeBasket(w http.ResponseWriter, r *http.Request, b *basket.Basket, err error) {
@@ -141,17 +161,8 @@ type setItemsRequest struct {
 // names its quantity (a missing or null one is a 400, never a removal),
 // and a basket is in one currency (422 currency_mismatch).
 func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
-	if _, err := httpapi.Authenticate(r); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var req setItemsRequest
-	if err := httpapi.Decode(w, r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	if _, err := authorize(r, "userName", req.UserName); err != nil {
-		httpapi.WriteError(w, r, err)
+	if !decodeFor(w, r, &req, func() string { return req.UserName }) {
 		return
 	}
 	if len(req.Items) == 0 {
