@@ -197,7 +197,8 @@ func queryValues(raw string) map[string][]string {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		out[unescapeQuery(k)] = append(out[unescapeQuery(k)], unescapeQuery(v))
+		k = unescapeQuery(k)
+		out[k] = append(out[k], unescapeQuery(v))
 	}
 	return out
 }
