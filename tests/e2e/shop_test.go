@@ -20,7 +20,7 @@ const checkoutWithin = 60 * time.Second
 func (c *client) createProduct(name string, price, stock int) string {
 	c.t.Helper()
 	out := c.must(201, "POST", "/product", map[string]any{
-		"name": name, "description": "e2e", "category": "e2e", "price": price, "currency": "EUR", "imageFile": name + ".png", "stock": stock,
+		"name": name, "description": "e2e", "category": "e2e", "price": price, "currency": "EUR", "imageFile": strings.ReplaceAll(name, " ", "-") + ".png", "stock": stock,
 	})
 	return out["id"].(string)
 }
