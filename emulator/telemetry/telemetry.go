@@ -47,7 +47,7 @@ type Logs interface {
 // discard is the no-op Metrics and Logs.
 type discard struct{}
 
-func (discard) Record(Datum)  {}
+func (discard) Record(Datum) {}
 func (discard) Put(LogEvent) {}
 
 // OrMetrics returns m, or a Metrics that records nothing when m is nil.
