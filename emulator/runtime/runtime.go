@@ -26,6 +26,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/eventbridge"
 	"github.com/shopstream/shopstream/emulator/iam"
 	"github.com/shopstream/shopstream/emulator/lambda"
+	"github.com/shopstream/shopstream/emulator/logs"
 	"github.com/shopstream/shopstream/emulator/secretsmanager"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/stack"
@@ -168,6 +169,7 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		fns,
 		svc.sqs,
 		svc.secretsmanager,
+		svc.logs,
 		svc.stepfunctions,
 		svc.eventbridge,
 		svc.esm,
@@ -203,6 +205,7 @@ type services struct {
 	lambda         *lambda.Service
 	sqs            *sqs.Service
 	secretsmanager *secretsmanager.Service
+	logs           *logs.Service
 	stepfunctions  *stepfunctions.Service
 	eventbridge    *eventbridge.Service
 	esm            *esm.Service
@@ -230,6 +233,16 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	} else {
 		log.Info("IAM is not enforced: every function gets the shared dummy credentials and every call is allowed")
 	}
+	// Logs before its producers (Lambda, Step Functions): closers run in
+	// reverse, so their last lines are in before Close flushes to disk.
+	// Metrics: nil until the CloudWatch metrics service is wired (EMF
+	// lines are then kept as log lines only).
+	if svc.logs, err = logs.New(db, logs.Options{Log: log}); err != nil {
+		return nil, err
+	}
+	svc.logs.Register(endpoint)
+	rt.onClose(svc.logs.Close)
+
 	if svc.dynamodb, err = dynamodb.New(db, nil); err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (r *Registry) Lookup(typ string) (Provisioner, bool) {
 func Observational(typ string) bool {
 	switch typ {
 	case "AWS::CDK::Metadata",
-		"AWS::Logs::LogGroup", "AWS::Logs::LogStream", "AWS::Logs::MetricFilter",
+		"AWS::Logs::LogStream", "AWS::Logs::MetricFilter",
 		"AWS::Logs::SubscriptionFilter", "AWS::Logs::ResourcePolicy", "AWS::Logs::QueryDefinition",
 		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CloudWatch::Dashboard",
 		"AWS::CloudWatch::AnomalyDetector", "AWS::CloudWatch::InsightRule":
@@ -381,8 +381,5 @@ func observed(r Resource) Created {
 		service, kind = strings.ToLower(parts[1]), strings.ToLower(parts[2])
 	}
 	arn := awsapi.ARN(service, kind+"/"+name)
-	if r.Type == "AWS::Logs::LogGroup" {
-		arn = awsapi.ARN("logs", "log-group:"+name+":*")
-	}
 	return Created{Ref: name, Attrs: map[string]any{"Arn": arn}}
 }

@@ -313,7 +313,7 @@ func TestDeployNoticesObservationalTypesOnce(t *testing.T) {
 	}
 	for _, want := range []string{
 		"notice: AWS::CDK::Metadata (1 resource) is observational",
-		"notice: AWS::Logs::LogGroup (1 resource) is observational",
+		"notice: AWS::Logs::MetricFilter (1 resource) is observational",
 	} {
 		if n := strings.Count(logs.String(), want); n != 1 {
 			t.Errorf("%q logged %d times, want once:\n%s", want, n, logs.String())
