@@ -9,4 +9,12 @@
 // limit (callers beyond it wait), a timed-out invocation kills its process
 // and returns "Task timed out", and a process that exits mid-invocation
 // fails that invocation with Runtime.ExitError and is replaced next time.
+//
+// With Config.Logs set, a function's output also goes to CloudWatch Logs
+// as AWS sends it: its log group (LoggingConfig.LogGroup, else
+// /aws/lambda/<name>), one stream per process, each line under the request
+// id it was written for, between Lambda's START and END/REPORT lines (text,
+// or JSON platform records with LogFormat JSON). The runtime keeps its own
+// ends of the output pipes to put a marker behind an answered invocation's
+// output, so every line is delivered before END (see pipes).
 package lambda

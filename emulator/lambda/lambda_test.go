@@ -152,6 +152,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"small memory", map[string]any{"MemorySize": 64.0}, stamp, "MemorySize"},
 		{"bad name", map[string]any{"FunctionName": "a:b"}, stamp, "FunctionName"},
 		{"env not strings", map[string]any{"Environment": map[string]any{"Variables": map[string]any{"X": []any{1.0}}}}, stamp, "Environment.Variables.X"},
+		{"bad log format", map[string]any{"LoggingConfig": map[string]any{"LogFormat": "XML"}}, stamp, "LoggingConfig.LogFormat"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,8 +33,11 @@ type prefixWriter struct {
 	out    *output
 	prefix []byte
 	tee    func(line []byte)
-	mu     sync.Mutex
-	buf    []byte
+	// control, if set, may consume a line the runtime itself put in the
+	// stream (see pipes.control) instead of it being emitted.
+	control func(line []byte, emit func([]byte)) bool
+	mu      sync.Mutex
+	buf     []byte
 }
 
 // maxLine bounds a held partial line; longer lines are emitted in pieces.
@@ -69,6 +72,13 @@ func (p *prefixWriter) flush() {
 }
 
 func (p *prefixWriter) emit(line []byte) {
+	if p.control != nil && p.control(line, p.emitLine) {
+		return
+	}
+	p.emitLine(line)
+}
+
+func (p *prefixWriter) emitLine(line []byte) {
 	p.out.line(p.prefix, line)
 	if p.tee != nil {
 		p.tee(line)

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // maxPayload is Lambda's synchronous request and response size limit.
@@ -26,6 +28,9 @@ type invocation struct {
 	id      string
 	payload []byte
 	tail    bool // capture the log tail (Invoke API, LogType Tail)
+	// started is when the process took it (zero until then); guarded by
+	// the sandbox's mu.
+	started time.Time
 	// done receives exactly one result: from /response, /error, the
 	// process exiting, or a timeout.
 	done chan result
@@ -60,14 +65,27 @@ type sandbox struct {
 	exitErr   error         // valid after exited is closed
 	stdout    *prefixWriter
 	stderr    *prefixWriter
+	pipes     *pipes
 
 	idleSince time.Time // guarded by the function's mu
 	// served counts the invocations handed to this process; only the
 	// invoker holding the sandbox (between acquire and release) touches it.
 	served int
 
+	// sink, stream and now: where the process's lines and Lambda's own
+	// go (see logs.go); one stream per process, as AWS names them.
+	sink    telemetry.Logs
+	stream  string
+	now     func() time.Time
+	spawned time.Time
+
 	mu      sync.Mutex
 	current *invocation
+	// requestID is the invocation the process serves, from hand-over
+	// until the next one: the lines it writes belong to it.
+	requestID string
+	// initDuration is spawn to the first GET /next.
+	initDuration time.Duration
 	// logs collects the output of the current invocation, for the Invoke
 	// API's LogType Tail; nil when nobody asked.
 	logs *bytes.Buffer
@@ -125,9 +143,18 @@ func spawn(fn *function, s *Service) (*sandbox, error) {
 		firstNext: make(chan struct{}),
 		initErr:   make(chan []byte, 1),
 		exited:    make(chan struct{}),
+		sink:      s.logs,
+		stream:    logStreamName(s.cfg.Now()),
+		now:       s.cfg.Now,
+		spawned:   s.cfg.Now(),
 	}
-	sb.stdout = s.out.writer(fn.name, sb.capture)
-	sb.stderr = s.out.writer(fn.name, sb.capture)
+	if sb.pipes, err = newPipes(); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("lambda %s: output pipes: %w", fn.name, err)
+	}
+	sb.stdout = s.out.writer(fn.name, sb.onLine)
+	sb.stderr = s.out.writer(fn.name, sb.onLine)
+	sb.stdout.control, sb.stderr.control = sb.pipes.control, sb.pipes.control
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", sb.serveNext)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", sb.serveResponse)
@@ -139,18 +166,20 @@ func spawn(fn *function, s *Service) (*sandbox, error) {
 	cmd := exec.Command(fn.binary)
 	cmd.Dir = filepath.Dir(fn.binary)
 	cmd.Env = append(fn.environ(s.cfg), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
-		"AWS_LAMBDA_LOG_STREAM_NAME="+logStreamName(s.cfg.Now()))
-	cmd.Stdout = sb.stdout
-	cmd.Stderr = sb.stderr
-	cmd.WaitDelay = time.Second
+		"AWS_LAMBDA_LOG_STREAM_NAME="+sb.stream)
+	cmd.Stdout = sb.pipes.out[1]
+	cmd.Stderr = sb.pipes.err[1]
 	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		_ = sb.srv.Close()
+		sb.pipes.closeAll()
 		return nil, fmt.Errorf("lambda %s: start %s: %w", fn.name, fn.binary, err)
 	}
 	sb.cmd = cmd
+	sb.pipes.start(sb.stdout, sb.stderr)
 	go func() {
 		sb.exitErr = cmd.Wait()
+		sb.pipes.finish()
 		sb.stdout.flush()
 		sb.stderr.flush()
 		close(sb.exited)
@@ -260,12 +289,23 @@ func (sb *sandbox) exitResult(inv *invocation) result {
 }
 
 func (sb *sandbox) serveNext(w http.ResponseWriter, r *http.Request) {
-	sb.nextOnce.Do(func() { close(sb.firstNext) })
+	sb.nextOnce.Do(func() {
+		sb.mu.Lock()
+		sb.initDuration = sb.now().Sub(sb.spawned)
+		sb.mu.Unlock()
+		close(sb.firstNext)
+	})
 	select {
 	case inv := <-sb.next:
+		now := sb.now()
 		sb.mu.Lock()
 		sb.current = inv
+		sb.requestID = inv.id
+		inv.started = now
 		sb.mu.Unlock()
+		// START goes out before the process has the request, so it
+		// precedes every line the invocation writes.
+		sb.logStart(inv.id, now)
 		deadline := time.Now().Add(sb.fn.timeout)
 		h := w.Header()
 		h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)

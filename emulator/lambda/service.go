@@ -19,6 +19,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/gopackage"
 	"github.com/shopstream/shopstream/emulator/stack"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // Resource types this service provisions.
@@ -81,6 +82,13 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// Logs receives, besides Output, every line a function process
+	// writes and Lambda's START/END/REPORT lines, in the function's log
+	// group (LoggingConfig.LogGroup, else /aws/lambda/<name>) and a stream
+	// per process, each line under the request id it was written for
+	// (nil: lines go to Output only).
+	Logs telemetry.Logs
 }
 
 // Credentials are the AWS credentials a function's processes get.
@@ -94,6 +102,7 @@ type Service struct {
 	cfg     Config
 	builder *builder
 	out     *output
+	logs    telemetry.Logs
 
 	mu     sync.RWMutex
 	srv    *awsapi.Server // set by Register; authorizes invocations
@@ -142,6 +151,7 @@ func New(cfg Config) *Service {
 		cfg:     cfg,
 		builder: newBuilder(cfg.ModuleRoot, cfg.CacheDir, cfg.BuildTags),
 		out:     &output{w: cfg.Output},
+		logs:    telemetry.OrLogs(cfg.Logs),
 		fns:     map[string]*function{},
 		stop:    make(chan struct{}),
 	}
@@ -204,6 +214,7 @@ type function struct {
 	handler, runtime string
 	timeout          time.Duration
 	memoryMB         int
+	logging          logging
 	env              map[string]string
 	creds            *Credentials // nil: the shared dummy credentials
 
@@ -259,6 +270,10 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 			}
 		}
 	}
+	logs, err := parseLogging(p, name)
+	if err != nil {
+		return nil, bad("LoggingConfig", err.Error())
+	}
 	handler, _ := p["Handler"].(string)
 	if handler == "" {
 		handler = defaultHandler
@@ -278,6 +293,7 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 		runtime:  rt,
 		timeout:  time.Duration(timeout) * time.Second,
 		memoryMB: memory,
+		logging:  logs,
 		env:      env,
 		slots:    make(chan struct{}, limit),
 		all:      map[*sandbox]struct{}{},
@@ -323,7 +339,7 @@ func (fn *function) environ(cfg Config) []string {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE="+strconv.Itoa(fn.memoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
 		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
-		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/"+fn.name,
+		"AWS_LAMBDA_LOG_GROUP_NAME="+fn.logging.group,
 		"_HANDLER="+fn.handler,
 		"LAMBDA_TASK_ROOT="+filepath.Dir(fn.binary),
 		"AWS_EXECUTION_ENV=AWS_Lambda_"+fn.runtime,
@@ -487,6 +503,11 @@ func (s *Service) runOn(fn *function, inv *invocation) (result, error) {
 			sb.startCapture()
 		}
 		r, err := sb.run(inv, s.cfg.InitTimeout)
+		if err == nil {
+			// The invocation's last lines reach the tail and its log
+			// before its END line and before the next hand-over.
+			sb.pipes.sync()
+		}
 		if inv.tail {
 			r.logs = append(sb.stopCapture(), fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tMemory Size: %d MB\n",
 				inv.id, float64(time.Since(start).Microseconds())/1000, fn.memoryMB)...)
@@ -497,6 +518,7 @@ func (s *Service) runOn(fn *function, inv *invocation) (result, error) {
 			s.discard(fn, sb)
 			continue
 		}
+		s.logInvocationEnd(fn, sb, inv, r, cold)
 		if sb.alive() && r.status != "init-error" {
 			s.release(fn, sb)
 		} else {

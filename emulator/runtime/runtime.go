@@ -255,6 +255,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		Credentials: credentials,
 		Output:      rt.cfg.Output,
 		Log:         log,
+		Logs:        svc.logs,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)

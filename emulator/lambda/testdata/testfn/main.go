@@ -1,5 +1,5 @@
 // Command testfn is the lambda package's test function: its payload's "op"
-// picks a behaviour (echo, fail, sleep, crash, exit, env, pid, tags).
+// picks a behaviour (echo, fail, sleep, crash, exit, env, pid, tags, log).
 package main
 
 import (
@@ -50,6 +50,12 @@ func handle(ctx context.Context, req request) (any, error) {
 		return env, nil
 	case "tags":
 		return builtWith, nil
+	case "log":
+		var line string
+		_ = json.Unmarshal(req.Value, &line)
+		fmt.Println(line)
+		fmt.Fprintln(os.Stderr, "and to stderr")
+		return "logged", nil
 	case "pid":
 		lc, _ := lambdacontext.FromContext(ctx)
 		deadline, _ := ctx.Deadline()
