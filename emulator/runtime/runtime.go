@@ -271,7 +271,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	svc.secretsmanager.Register(endpoint)
 
-	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log})
+	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Logs: svc.logs})
 	if err != nil {
 		return nil, err
 	}

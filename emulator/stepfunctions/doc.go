@@ -22,6 +22,11 @@
 // An execution that cannot resume (its machine is gone) is marked FAILED
 // with States.Runtime. None vanishes.
 //
+// With Options.Logs set, a machine whose LoggingConfiguration has a level
+// (ALL, ERROR, FATAL) and a CloudWatch Logs destination writes its history
+// events there as Step Functions does (see logging.go); the machine's role
+// is not checked for the log-delivery permissions AWS requires.
+//
 // Deviations from AWS worth knowing: Express machines keep history like
 // Standard ones; timeouts (task and machine) are real time and are not
 // scaled by the time-scale option, which only shrinks Wait states and

@@ -325,7 +325,8 @@ func (s *Service) append(e *execution, ev asl.Event) {
 // execution record in the same transaction). e.mu must be held.
 func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) error {
 	id := int64(len(e.history) + 1)
-	m := map[string]any{"id": id, "previousEventId": id - 1, "timestamp": epoch(s.now()), "type": ev.Type}
+	at := s.now()
+	m := map[string]any{"id": id, "previousEventId": id - 1, "timestamp": epoch(at), "type": ev.Type}
 	if ev.DetailsKey != "" {
 		m[ev.DetailsKey] = ev.Details
 	}
@@ -343,6 +344,7 @@ func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) erro
 	}
 	e.dirty = false
 	e.history = append(e.history, raw)
+	s.logHistoryEvent(e.rec, id, ev, at)
 	return nil
 }
 

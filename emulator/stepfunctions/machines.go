@@ -130,6 +130,7 @@ func (s *Service) putMachine(in createMachineInput, replace bool) (*machine, err
 	}
 	m := &machine{rec: rec, parsed: parsed}
 	s.machines[arn] = m
+	s.setLogging(rec)
 	return m, nil
 }
 
@@ -280,5 +281,6 @@ func (s *Service) deleteStateMachine(_ context.Context, body []byte) (any, error
 		return nil, fmt.Errorf("stepfunctions: delete machine: %w", err)
 	}
 	delete(s.machines, in.StateMachineArn)
+	s.logTargets.Delete(in.StateMachineArn)
 	return nil, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
 	"github.com/shopstream/shopstream/emulator/stepfunctions/asl"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of the Step Functions API.
@@ -29,6 +30,9 @@ type Options struct {
 	// tests); 0 means 1.
 	TimeScale float64
 	Log       *slog.Logger
+	// Logs receives the history events of machines whose
+	// LoggingConfiguration names a log group (nil: nothing is logged).
+	Logs telemetry.Logs
 }
 
 // Service is the local Step Functions.
@@ -38,6 +42,9 @@ type Service struct {
 	clock   asl.Clock
 	scale   float64
 	log     *slog.Logger
+	logs    telemetry.Logs
+	// logTargets maps machine ARNs to their *logTarget (see setLogging).
+	logTargets sync.Map
 
 	// srv is the endpoint Register attached the service to; SDK task
 	// integrations call the other emulated services through it.
@@ -63,7 +70,7 @@ func New(db *state.DB, opts Options) (*Service, error) {
 		return nil, errors.New("stepfunctions: a state store is required")
 	}
 	s := &Service{
-		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log,
+		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log, logs: telemetry.OrLogs(opts.Logs),
 		machines: map[string]*machine{}, executions: map[string]*execution{},
 	}
 	if s.clock == nil {

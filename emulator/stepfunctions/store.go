@@ -83,6 +83,7 @@ func (s *Service) load() error {
 				return fmt.Errorf("stepfunctions: load machine %s: %w", k, err)
 			}
 			s.machines[rec.ARN] = m
+			s.setLogging(rec)
 			return nil
 		})
 		if err != nil {
