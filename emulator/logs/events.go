@@ -229,10 +229,8 @@ func (s *Service) getLogEvents(ctx context.Context, body []byte) (any, error) {
 	if len(evs) > 0 {
 		fwd, bwd = posOf(evs[len(evs)-1]).token("f"), posOf(evs[0]).token("b")
 	} else if in.NextToken == "" {
+		// An empty stream: tokens for its two ends.
 		fwd, bwd = position{}.token("f"), position{1<<62 - 1, 0}.token("b")
-		if after != nil {
-			fwd = after.token("f")
-		}
 	}
 	return map[string]any{"events": list, "nextForwardToken": fwd, "nextBackwardToken": bwd}, nil
 }
