@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
@@ -55,6 +57,33 @@ func parseLogging(p map[string]any, name string) (logging, error) {
 		return l, fmt.Errorf("LoggingConfig.SystemLogLevel: %q is not DEBUG, INFO or WARN", lvl)
 	}
 	return l, nil
+}
+
+// logSink is where a new process of fn, writing stream, sends its lines:
+// the logs service if fn's execution role may write the stream
+// (logs:CreateLogStream and logs:PutLogEvents, which CDK's grantWrite
+// gives), else nowhere, as AWS drops the logs of a function whose role
+// lacks them — with a warning, once per function, since the terminal copy
+// still shows them.
+func (s *Service) logSink(fn *function, stream string) telemetry.Logs {
+	s.mu.RLock()
+	srv := s.srv
+	s.mu.RUnlock()
+	if s.cfg.Logs == nil || srv == nil || fn.role == "" {
+		return s.logs
+	}
+	ctx := awsapi.WithPrincipal(context.Background(), awsapi.Principal{RoleARN: fn.role, Session: fn.name})
+	arn := awsapi.ARN("logs", "log-group:"+fn.logging.group+":log-stream:"+stream)
+	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+		if err := srv.Authorize(ctx, action, arn, nil); err != nil {
+			fn.warnLogs.Do(func() {
+				s.cfg.Log.Warn("lambda: the function's role may not write its log group, so its lines reach the terminal only (AWS drops them)",
+					"function", fn.name, "group", fn.logging.group, "err", err)
+			})
+			return telemetry.OrLogs(nil)
+		}
+	}
+	return s.logs
 }
 
 // onLine takes one line of the process's output: the Invoke API's log

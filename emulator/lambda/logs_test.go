@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -180,5 +181,39 @@ func TestTimeoutIsLogged(t *testing.T) {
 	if len(msgs) != 4 || !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \S+ Task timed out after 1\.00 seconds$`).MatchString(msgs[1]) ||
 		!strings.HasPrefix(msgs[2], "END RequestId: ") || !strings.HasSuffix(msgs[3], "\tStatus: timeout") {
 		t.Fatalf("lines: %q", msgs)
+	}
+}
+
+// With IAM enforced, a function's lines reach its log group only if its
+// execution role may write there (CDK's grantWrite), as on AWS; otherwise
+// the runtime says so once and the terminal copy is all there is.
+func TestLogsNeedTheRolesGrant(t *testing.T) {
+	l := newLogs(t)
+	log := &localtest.SyncBuffer{}
+	s, out := newService(t, Config{Logs: l.svc, Log: slog.New(slog.NewTextHandler(log, nil))})
+	srv, _ := localtest.Serve(t)
+	s.Register(srv)
+	iam := localtest.EnforceIAM(t, srv)
+	iam.Role("log-writer", localtest.Allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, logs.GroupARN("/aws/lambda/granted-fn")+":*"))
+	iam.Role("no-logs", localtest.Allow([]string{"dynamodb:GetItem"}, "*"))
+	addFunction(t, s, "granted-fn", map[string]any{"Role": localtest.RoleARN("log-writer")})
+	addFunction(t, s, "mute-fn", map[string]any{"Role": localtest.RoleARN("no-logs")})
+
+	granted, _ := requestIDOf(t, s, "granted-fn")
+	if got := l.svc.RequestLines("/aws/lambda/granted-fn", granted); len(got) != 3 {
+		t.Fatalf("granted role's lines: %+v", got)
+	}
+	invoke(t, s, "mute-fn", map[string]any{"op": "log", "value": json.RawMessage(`"unseen"`)})
+	invoke(t, s, "mute-fn", map[string]any{"op": "log", "value": json.RawMessage(`"unseen"`)})
+	groups, err := l.client.DescribeLogGroups(context.Background(), &cwlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/mute-fn")})
+	if err != nil || len(groups.LogGroups) != 0 {
+		t.Fatalf("a role without the grant wrote logs: %+v %v", groups, err)
+	}
+	if !strings.Contains(out.String(), "[mute-fn] unseen") {
+		t.Errorf("terminal copy missing:\n%s", out.String())
+	}
+	if n := strings.Count(log.String(), "may not write its log group"); n != 1 || !strings.Contains(log.String(), "function=mute-fn") ||
+		!strings.Contains(log.String(), "logs:CreateLogStream") {
+		t.Errorf("want one warning naming mute-fn and the action, got %d:\n%s", n, log.String())
 	}
 }

@@ -143,11 +143,11 @@ func spawn(fn *function, s *Service) (*sandbox, error) {
 		firstNext: make(chan struct{}),
 		initErr:   make(chan []byte, 1),
 		exited:    make(chan struct{}),
-		sink:      s.logs,
 		stream:    logStreamName(s.cfg.Now()),
 		now:       s.cfg.Now,
 		spawned:   s.cfg.Now(),
 	}
+	sb.sink = s.logSink(fn, sb.stream)
 	if sb.pipes, err = newPipes(); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("lambda %s: output pipes: %w", fn.name, err)

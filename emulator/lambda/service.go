@@ -215,6 +215,8 @@ type function struct {
 	timeout          time.Duration
 	memoryMB         int
 	logging          logging
+	role             string    // execution role ARN ("" if the template gives none)
+	warnLogs         sync.Once // the role-may-not-write-logs warning
 	env              map[string]string
 	creds            *Credentials // nil: the shared dummy credentials
 
@@ -270,6 +272,7 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 			}
 		}
 	}
+	role, _ := p["Role"].(string)
 	logs, err := parseLogging(p, name)
 	if err != nil {
 		return nil, bad("LoggingConfig", err.Error())
@@ -294,6 +297,7 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 		timeout:  time.Duration(timeout) * time.Second,
 		memoryMB: memory,
 		logging:  logs,
+		role:     role,
 		env:      env,
 		slots:    make(chan struct{}, limit),
 		all:      map[*sandbox]struct{}{},
