@@ -248,17 +248,16 @@ func (s *Service) deliverLambda(ctx context.Context, d *delivery, payload []byte
 	// EventBridge invokes as itself for the rule: the function's
 	// AWS::Lambda::Permission must allow that (checked when IAM is on).
 	ctx = awsapi.WithPrincipal(ctx, awsapi.Principal{Service: principal, SourceARN: d.RuleARN})
-	res, err := s.cfg.Invoker.Invoke(ctx, d.Target.ARN, payload)
+	// EventBridge invokes asynchronously: once Lambda has accepted the
+	// event the delivery is done, and a function error is handled by
+	// Lambda's own retries and destinations (the function's
+	// EventInvokeConfig), not by this target's RetryPolicy.
+	err := s.cfg.Invoker.InvokeAsync(ctx, d.Target.ARN, payload)
 	if awsapi.IsAccessDenied(err) {
 		return permanent{fmt.Errorf("invoke %s: %w", d.Target.ARN, err)}
 	}
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", d.Target.ARN, err)
-	}
-	// EventBridge invokes asynchronously: once Lambda has the event the
-	// delivery is done, and a function error is the function's to report.
-	if res.FunctionError != "" {
-		s.log.Warn("eventbridge: target function failed", "function", d.Target.ARN, "event", d.EventID, "error", string(res.Payload))
 	}
 	return nil
 }

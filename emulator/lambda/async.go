@@ -296,7 +296,7 @@ func (s *Service) attempt(e *asyncEvent) {
 	fn, err := s.lookup(e.Function)
 	var res result
 	if err == nil {
-		res, err = s.invoke(context.Background(), fn, e.Payload, false)
+		res, err = s.invoke(context.Background(), fn, e.RequestID, e.Payload, false)
 	}
 	if s.stopping() {
 		// Stopped mid-attempt (the process may have been killed): the

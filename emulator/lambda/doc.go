@@ -9,4 +9,10 @@
 // limit (callers beyond it wait), a timed-out invocation kills its process
 // and returns "Task timed out", and a process that exits mid-invocation
 // fails that invocation with Runtime.ExitError and is replaced next time.
+//
+// Asynchronous (Event) invocations go through a queue kept in the state
+// store (async.go): AWS's retries and maximum event age, configured by
+// AWS::Lambda::EventInvokeConfig (eventinvoke.go), and invocation records
+// sent to SQS destinations with the function's execution role
+// (destination.go).
 package lambda

@@ -418,7 +418,7 @@ func (s *Service) invokeNamed(ctx context.Context, function string, payload []by
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	return s.invoke(ctx, fn, payload, tail)
+	return s.invoke(ctx, fn, awsapi.RequestID(), payload, tail)
 }
 
 // authorize checks lambda:InvokeFunction for the principal ctx acts as:
@@ -462,7 +462,9 @@ func checkPayload(payload []byte, limit int) error {
 	return nil
 }
 
-func (s *Service) invoke(ctx context.Context, fn *function, payload []byte, tail bool) (result, error) {
+// invoke runs fn once under request id (an asynchronous invocation keeps
+// its id across retries, as on AWS).
+func (s *Service) invoke(ctx context.Context, fn *function, id string, payload []byte, tail bool) (result, error) {
 	select {
 	case fn.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -470,7 +472,7 @@ func (s *Service) invoke(ctx context.Context, fn *function, payload []byte, tail
 	case <-s.stop:
 		return result{}, ErrClosed
 	}
-	inv := &invocation{id: awsapi.RequestID(), payload: payload, tail: tail, done: make(chan result, 1)}
+	inv := &invocation{id: id, payload: payload, tail: tail, done: make(chan result, 1)}
 	type outcome struct {
 		r   result
 		err error
