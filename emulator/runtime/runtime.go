@@ -191,6 +191,10 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	// Executions a previous run left RUNNING continue once every service
 	// their tasks call is up.
 	svc.stepfunctions.ResumeExecutions()
+	// So do the asynchronous invocations a previous run left queued.
+	if err := svc.lambda.ResumeAsync(); err != nil {
+		return nil, err
+	}
 	rt.apis = svc.apigateway
 	rt.cognito = svc.cognito
 	rt.serve(apiLn, rt.apis)
@@ -242,6 +246,9 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		Credentials: credentials,
 		Output:      rt.cfg.Output,
 		Log:         log,
+		// Async invocations are queued in the state store, with scaled retry waits.
+		DB:        db,
+		TimeScale: rt.cfg.TimeScale,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)
