@@ -43,11 +43,8 @@ const (
 	conditionEventAgeExceeded = "EventAgeExceeded"
 )
 
-// Buckets in the shared state store.
-var (
-	bucketAsync   = []byte("lambda/async")                // seq → asyncEvent
-	bucketConfigs = []byte("lambda/event-invoke-configs") // function name → eventInvokeConfig
-)
+// bucketAsync in the shared state store holds the queue: seq → asyncEvent.
+var bucketAsync = []byte("lambda/async")
 
 // asyncEvent is one accepted asynchronous invocation, kept in the queue
 // (and in the state store) until it succeeds or is given up.
@@ -63,10 +60,17 @@ type asyncEvent struct {
 	// The last run's error, for the on-failure record.
 	LastError    string          `json:"lastError,omitempty"`
 	LastResponse json.RawMessage `json:"lastResponse,omitempty"`
+
+	// restored marks an event a previous run queued: it waits for
+	// ResumeAsync, so it runs with the functions and configs of this run's
+	// deployment.
+	restored bool
 }
 
-// asyncQueue holds the accepted asynchronous invocations and the event
-// invoke configs, written through to db when there is one.
+// asyncQueue holds the accepted asynchronous invocations, written through
+// to db when there is one, and the event invoke configs. The configs are
+// not stored: each start provisions them from the template again, so one
+// removed from the template is gone.
 type asyncQueue struct {
 	db  *state.DB
 	log *slog.Logger
@@ -77,6 +81,7 @@ type asyncQueue struct {
 	busy    map[uint64]bool // attempts in progress
 	seq     uint64
 	configs map[string]*eventInvokeConfig // by function name
+	resumed bool                          // restored events may run
 
 	wake  chan struct{}
 	start sync.Once
@@ -89,29 +94,17 @@ func openQueue(db *state.DB, log *slog.Logger) *asyncQueue {
 		return q
 	}
 	q.err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketAsync, bucketConfigs} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+		b, err := tx.CreateBucketIfNotExists(bucketAsync)
+		if err != nil {
+			return err
 		}
-		err := tx.Bucket(bucketAsync).ForEach(func(k, v []byte) error {
-			e := new(asyncEvent)
+		return b.ForEach(func(k, v []byte) error {
+			e := &asyncEvent{restored: true}
 			if err := json.Unmarshal(v, e); err != nil {
 				return fmt.Errorf("%s %x: %w", bucketAsync, k, err)
 			}
 			q.events[e.Seq] = e
 			q.seq = max(q.seq, e.Seq)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bucketConfigs).ForEach(func(k, v []byte) error {
-			c := new(eventInvokeConfig)
-			if err := json.Unmarshal(v, c); err != nil {
-				return fmt.Errorf("%s %q: %w", bucketConfigs, k, err)
-			}
-			q.configs[c.Function] = c
 			return nil
 		})
 	})
@@ -193,15 +186,20 @@ func (s *Service) InvokeAsync(ctx context.Context, function string, payload []by
 	return nil
 }
 
-// ResumeAsync starts running the asynchronous invocations a previous run
-// left queued; call it once the functions are provisioned (an invocation
-// whose function is not there yet waits for it as after a system error).
-// InvokeAsync starts the queue too. The error is the queue's loading error.
+// ResumeAsync lets the asynchronous invocations a previous run left queued
+// run; call it once the stack is deployed, so they find their functions
+// and event invoke configs. (InvokeAsync starts the queue for new
+// invocations without it.) The error is the queue's loading error.
 func (s *Service) ResumeAsync() error {
-	if s.queue.err != nil {
-		return s.queue.err
+	q := s.queue
+	if q.err != nil {
+		return q.err
 	}
+	q.mu.Lock()
+	q.resumed = true
+	q.mu.Unlock()
 	s.startAsync()
+	q.poke()
 	return nil
 }
 
@@ -230,7 +228,7 @@ func (s *Service) dispatchAsync() {
 		for _, seq := range slices.Sorted(maps.Keys(q.events)) {
 			e := q.events[seq]
 			switch {
-			case q.busy[seq]:
+			case q.busy[seq], e.restored && !q.resumed:
 			case !e.NextAttempt.After(now):
 				if len(q.busy)+len(due) < asyncWorkers {
 					due = append(due, e)

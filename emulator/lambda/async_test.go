@@ -350,7 +350,7 @@ func TestAsyncDestinationUsesTheExecutionRoleIAM(t *testing.T) {
 }
 
 // An invocation whose retry is pending survives Close and a reopened
-// store: the next service runs it, with the config it had.
+// store: the next service runs it once resumed.
 func TestAsyncQueueSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	db, err := state.Open(dir)
@@ -395,7 +395,15 @@ func TestAsyncQueueSurvivesRestart(t *testing.T) {
 	}
 	t.Cleanup(func() { db2.Close() })
 	e2 := newAsyncEnv(t, db2, 0.01)
+	// The restart deploys the template again, then resumes the queue.
 	e2.function(t, "durable-fn", nil)
+	if err := e2.config(map[string]any{"FunctionName": "durable-fn",
+		"DestinationConfig": map[string]any{"OnSuccess": map[string]any{"Destination": done}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(calls(t, file)); n != 1 {
+		t.Fatalf("%d calls before ResumeAsync, want 1: restored invocations wait for the deployment", n)
+	}
 	if err := e2.s.ResumeAsync(); err != nil {
 		t.Fatal(err)
 	}

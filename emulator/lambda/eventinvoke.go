@@ -58,7 +58,7 @@ func (q *asyncQueue) config(function string) *eventInvokeConfig {
 }
 
 // createEventInvokeConfig provisions AWS::Lambda::EventInvokeConfig: it
-// validates every property (naming the one at fault) and stores the
+// validates every property (naming the one at fault) and keeps the
 // config, replacing the function's previous one as a redeploy does.
 func (s *Service) createEventInvokeConfig(r stack.Resource) (stack.Created, error) {
 	p := r.Properties
@@ -116,9 +116,6 @@ func (s *Service) createEventInvokeConfig(r stack.Resource) (stack.Created, erro
 	q := s.queue
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if err := q.put(bucketConfigs, []byte(c.Function), c); err != nil {
-		return stack.Created{}, fmt.Errorf("lambda: event invoke config %s: %w", r.LogicalID, err)
-	}
 	q.configs[c.Function] = c
 	return stack.Created{Ref: r.LogicalID}, nil
 }
