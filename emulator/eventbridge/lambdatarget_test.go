@@ -3,6 +3,7 @@ package eventbridge_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,8 @@ func TestLambdaTargetFunctionErrorIsNotADeliveryFailure(t *testing.T) {
 	db := localtest.OpenDB(t, "")
 	fns := lambda.New(lambda.Config{ModuleRoot: localtest.ModuleRoot(t), Output: io.Discard, DB: db, TimeScale: 0.001})
 	t.Cleanup(func() { fns.Close(context.Background()) })
-	e := newEnv(t, db, eventbridge.Config{Invoker: fns, RetryBase: time.Millisecond})
+	logs := &localtest.SyncBuffer{}
+	e := newEnv(t, db, eventbridge.Config{Invoker: fns, RetryBase: time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	fns.Register(e.srv)
 	ruleARN := "arn:aws:events:us-east-1:000000000000:rule/failing"
 	e.provision(t, append(queueWithPolicy("Dlq", "target-dlq", ruleARN),
@@ -61,6 +63,6 @@ func TestLambdaTargetFunctionErrorIsNotADeliveryFailure(t *testing.T) {
 		t.Errorf("target dead-letter queue got %q, want the event for the missing function", dead)
 	}
 	if more := e.receiveNow(t, "target-dlq"); more != "" {
-		t.Errorf("target dead-letter queue got a second message %s: the function error counted as a delivery failure", more)
+		t.Errorf("target dead-letter queue got a second message %s: the function error counted as a delivery failure\n%s", more, logs)
 	}
 }

@@ -162,6 +162,17 @@ func (s *Service) InvokeAsync(ctx context.Context, function string, payload []by
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
+	if err := s.enqueue(fn, payload); err != nil {
+		return err
+	}
+	s.startAsync()
+	s.queue.poke()
+	return nil
+}
+
+// enqueue stores a new asynchronous invocation of fn, unless the service
+// is closed.
+func (s *Service) enqueue(fn *function, payload []byte) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -173,16 +184,13 @@ func (s *Service) InvokeAsync(ctx context.Context, function string, payload []by
 	}
 	now := s.cfg.Now()
 	q.mu.Lock()
-	q.seq++
-	e := &asyncEvent{Seq: q.seq, RequestID: awsapi.RequestID(), Function: fn.name, Payload: payload, Accepted: now, NextAttempt: now}
+	defer q.mu.Unlock()
+	e := &asyncEvent{Seq: q.seq + 1, RequestID: awsapi.RequestID(), Function: fn.name, Payload: payload, Accepted: now, NextAttempt: now}
 	if err := q.put(bucketAsync, seqKey(e.Seq), e); err != nil {
-		q.mu.Unlock()
 		return fmt.Errorf("lambda: queue asynchronous invocation of %s: %w", fn.name, err)
 	}
+	q.seq = e.Seq
 	q.events[e.Seq] = e
-	q.mu.Unlock()
-	s.startAsync()
-	q.poke()
 	return nil
 }
 

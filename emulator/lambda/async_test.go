@@ -373,7 +373,7 @@ func TestAsyncQueueSurvivesRestart(t *testing.T) {
 		q.mu.Lock()
 		defer q.mu.Unlock()
 		for seq, ev := range q.events {
-			if ev.Invokes == 1 && !q.busy[seq] {
+			if !q.busy[seq] && ev.Invokes == 1 {
 				return true
 			}
 		}
