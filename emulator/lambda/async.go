@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -382,6 +381,3 @@ func (q *asyncQueue) unbusy(e *asyncEvent) {
 	defer q.mu.Unlock()
 	delete(q.busy, e.Seq)
 }
-
-// errNoEndpoint is why a destination record cannot be sent before Register.
-var errNoEndpoint = errors.New("no AWS endpoint registered to reach SQS")

@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -56,6 +57,9 @@ func (s *Service) sendRecord(e *asyncEvent, queueARN, condition, functionError s
 			"condition", condition, "destination", queueARN, "err", err)
 	}
 }
+
+// errNoEndpoint is why a destination record cannot be sent before Register.
+var errNoEndpoint = errors.New("no AWS endpoint registered to reach SQS")
 
 func (s *Service) sendToQueue(function, queueARN, body string) error {
 	s.mu.RLock()
