@@ -118,8 +118,8 @@ func (s *Service) attempt(d *delivery) {
 	err := s.deliver(ctx, d)
 
 	s.mu.Lock()
-	delete(s.busy, d.Seq)
 	if s.ctx.Err() != nil {
+		delete(s.busy, d.Seq)
 		s.mu.Unlock()
 		return // shutting down: the delivery stays in the outbox
 	}
@@ -151,6 +151,7 @@ func (s *Service) attempt(d *delivery) {
 	}
 	backoff := min(s.cfg.RetryBase<<min(d.Attempts-1, 20), maxBackoff)
 	d.NextAttempt = now.Add(backoff)
+	delete(s.busy, d.Seq)
 	if perr := s.put(bucketOutbox, seqKey(d.Seq), d); perr != nil {
 		s.log.Error("eventbridge: persist retry", "rule", d.RuleARN, "target", d.Target.ID, "err", perr)
 	}
@@ -158,8 +159,11 @@ func (s *Service) attempt(d *delivery) {
 	s.log.Warn("eventbridge: delivery failed, will retry", "rule", d.RuleARN, "target", d.Target.ARN, "attempt", d.Attempts, "in", backoff, "err", err)
 }
 
-// finish removes a delivery from the outbox. The caller holds s.mu.
+// finish removes a delivery from the outbox. The caller holds s.mu. The
+// delivery stays busy until then, so the dispatcher cannot start it again
+// while it is being given up.
 func (s *Service) finish(d *delivery) {
+	delete(s.busy, d.Seq)
 	if err := s.del(bucketOutbox, seqKey(d.Seq)); err != nil {
 		s.log.Error("eventbridge: remove delivered event", "rule", d.RuleARN, "err", err)
 	}
@@ -248,17 +252,16 @@ func (s *Service) deliverLambda(ctx context.Context, d *delivery, payload []byte
 	// EventBridge invokes as itself for the rule: the function's
 	// AWS::Lambda::Permission must allow that (checked when IAM is on).
 	ctx = awsapi.WithPrincipal(ctx, awsapi.Principal{Service: principal, SourceARN: d.RuleARN})
-	res, err := s.cfg.Invoker.Invoke(ctx, d.Target.ARN, payload)
+	// EventBridge invokes asynchronously: once Lambda has accepted the
+	// event the delivery is done, and a function error is handled by
+	// Lambda's own retries and destinations (the function's
+	// EventInvokeConfig), not by this target's RetryPolicy.
+	err := s.cfg.Invoker.InvokeAsync(ctx, d.Target.ARN, payload)
 	if awsapi.IsAccessDenied(err) {
 		return permanent{fmt.Errorf("invoke %s: %w", d.Target.ARN, err)}
 	}
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", d.Target.ARN, err)
-	}
-	// EventBridge invokes asynchronously: once Lambda has the event the
-	// delivery is done, and a function error is the function's to report.
-	if res.FunctionError != "" {
-		s.log.Warn("eventbridge: target function failed", "function", d.Target.ARN, "event", d.EventID, "error", string(res.Payload))
 	}
 	return nil
 }

@@ -8,8 +8,8 @@
 // bus's rules with the full pattern language (package pattern) and records
 // one delivery per matching target in an outbox in the state store before it
 // answers, so an accepted event is never lost. Workers then deliver to SQS
-// (after checking the queue policy, as AWS does), Lambda (through a
-// stack.Invoker) and Step Functions (StartExecution through the endpoint),
+// (after checking the queue policy, as AWS does), Lambda (an asynchronous
+// invocation through a stack.AsyncInvoker) and Step Functions (StartExecution through the endpoint),
 // applying Input, InputPath or InputTransformer, and retry with exponential
 // backoff within the target's RetryPolicy before giving up to its
 // DeadLetterConfig queue.

@@ -185,15 +185,15 @@ func newRecordingInvoker(failures int) *recordingInvoker {
 	return &recordingInvoker{failures: failures, got: make(chan []byte, 16)}
 }
 
-func (r *recordingInvoker) Invoke(_ context.Context, function string, payload []byte) (stack.InvokeResult, error) {
+func (r *recordingInvoker) InvokeAsync(_ context.Context, function string, payload []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, payload)
 	if len(r.calls) <= r.failures {
-		return stack.InvokeResult{}, errTransient
+		return errTransient
 	}
 	r.got <- payload
-	return stack.InvokeResult{Payload: []byte("null")}, nil
+	return nil
 }
 
 func (r *recordingInvoker) count() int {

@@ -56,7 +56,7 @@ type Caller interface {
 type Config struct {
 	DB      *state.DB
 	Queues  Queues
-	Invoker stack.Invoker
+	Invoker stack.AsyncInvoker
 	Caller  Caller
 	Log     *slog.Logger
 	// Now is the clock (default time.Now).

@@ -10,13 +10,15 @@ import (
 	"github.com/shopstream/shopstream/emulator/awsapi"
 )
 
-// Register mounts the Lambda Invoke REST API on the shared endpoint, so
-// `aws lambda invoke` and the SDK's lambda client reach local functions.
+// Register mounts the Lambda Invoke and GetFunctionEventInvokeConfig REST
+// APIs on the shared endpoint, so `aws lambda invoke` and the SDK's lambda
+// client reach local functions. Destination records are sent through srv.
 func (s *Service) Register(srv *awsapi.Server) {
 	s.mu.Lock()
 	s.srv = srv
 	s.mu.Unlock()
 	srv.Handle("POST /2015-03-31/functions/{name}/invocations", http.HandlerFunc(s.serveInvoke))
+	srv.Handle("GET /2019-09-25/functions/{name}/event-invoke-config", http.HandlerFunc(s.serveGetEventInvokeConfig))
 }
 
 func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {

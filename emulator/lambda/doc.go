@@ -17,4 +17,10 @@
 // or JSON platform records with LogFormat JSON). The runtime keeps its own
 // ends of the output pipes to put a marker behind an answered invocation's
 // output, so every line is delivered before END (see pipes).
+//
+// Asynchronous (Event) invocations go through a queue kept in the state
+// store (async.go): AWS's retries and maximum event age, configured by
+// AWS::Lambda::EventInvokeConfig (eventinvoke.go), and invocation records
+// sent to SQS destinations with the function's execution role
+// (destination.go).
 package lambda

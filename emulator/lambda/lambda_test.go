@@ -387,35 +387,6 @@ func TestInitFailure(t *testing.T) {
 	}
 }
 
-func TestAsyncInvoke(t *testing.T) {
-	log := &localtest.SyncBuffer{}
-	s, _ := newService(t, Config{AsyncRetryDelay: 10 * time.Millisecond, Log: slog.New(slog.NewTextHandler(log, nil))})
-	addFunction(t, s, "async-fn", nil)
-	// "crash" fails every attempt: one try plus two retries, then the
-	// invocation is dropped.
-	if err := s.InvokeAsync(context.Background(), "async-fn", []byte(`{"op":"crash"}`)); err != nil {
-		t.Fatal(err)
-	}
-	// Count once the retry loop has ended, so a fourth attempt would be
-	// in the count. Each attempt logs its line before the loop goes on.
-	ended := make(chan struct{})
-	go func() { s.async.Wait(); close(ended) }()
-	select {
-	case <-ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("asynchronous invocation still retrying after 10s")
-	}
-	if n := strings.Count(log.String(), "msg=\"lambda invoke\" function=async-fn"); n != 3 {
-		t.Errorf("%d attempts, want 3 (one try, two retries):\n%s", n, log)
-	}
-	if !strings.Contains(log.String(), "lambda async invoke dropped") {
-		t.Errorf("no line for the dropped invocation:\n%s", log)
-	}
-	if err := s.InvokeAsync(context.Background(), "missing", nil); err == nil {
-		t.Error("async invoke of an unknown function succeeded")
-	}
-}
-
 // newEndpoint serves the service's Invoke API on an httptest server.
 func newEndpoint(t testing.TB, s *Service) string {
 	srv, url := localtest.Serve(t)

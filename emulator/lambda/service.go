@@ -19,13 +19,15 @@ import (
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/gopackage"
 	"github.com/shopstream/shopstream/emulator/stack"
+	"github.com/shopstream/shopstream/emulator/state"
 	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // Resource types this service provisions.
 const (
-	TypeFunction   = "AWS::Lambda::Function"
-	TypePermission = "AWS::Lambda::Permission"
+	TypeFunction          = "AWS::Lambda::Function"
+	TypePermission        = "AWS::Lambda::Permission"
+	TypeEventInvokeConfig = "AWS::Lambda::EventInvokeConfig"
 )
 
 // Defaults AWS applies when the template leaves a setting out.
@@ -68,10 +70,6 @@ type Config struct {
 	MaxConcurrency int
 	// InitTimeout bounds a new process's start-up (default 10s, as AWS).
 	InitTimeout time.Duration
-	// AsyncRetryDelay is the wait before the first retry of a failed
-	// asynchronous invocation; the second waits twice as long. AWS waits
-	// about a minute; the default here is 1s.
-	AsyncRetryDelay time.Duration
 	// IdleTimeout is how long an unused process is kept warm before it is
 	// stopped (default 10 minutes, about what AWS keeps; negative: forever).
 	IdleTimeout time.Duration
@@ -82,6 +80,15 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// Asynchronous invocations (async.go). DB keeps the queue of accepted
+	// asynchronous invocations and the functions' event invoke configs, so
+	// a restart loses none; without it they are kept in memory only.
+	// TimeScale multiplies AWS's waits between async retries (1 and 2
+	// minutes, the backoff after a system error) and the maximum event age
+	// (0.001 makes the one-minute wait 60 ms; default 1).
+	DB        *state.DB
+	TimeScale float64
 
 	// Logs receives, besides Output, every line a function process
 	// writes and Lambda's START/END/REPORT lines, in the function's log
@@ -108,8 +115,9 @@ type Service struct {
 	srv    *awsapi.Server // set by Register; authorizes invocations
 	fns    map[string]*function
 	closed bool
-	async  sync.WaitGroup
+	async  sync.WaitGroup // the async dispatcher and its attempts
 	stop   chan struct{}
+	queue  *asyncQueue
 }
 
 var (
@@ -135,8 +143,8 @@ func New(cfg Config) *Service {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 10 * time.Minute
 	}
-	if cfg.AsyncRetryDelay <= 0 {
-		cfg.AsyncRetryDelay = time.Second
+	if cfg.TimeScale <= 0 {
+		cfg.TimeScale = 1
 	}
 	if cfg.Output == nil {
 		cfg.Output = os.Stderr
@@ -155,6 +163,10 @@ func New(cfg Config) *Service {
 		fns:     map[string]*function{},
 		stop:    make(chan struct{}),
 	}
+	s.queue = openQueue(cfg.DB, cfg.Log)
+	if s.queue.err != nil {
+		cfg.Log.Error("lambda: asynchronous invocation queue unavailable", "err", s.queue.err)
+	}
 	if cfg.IdleTimeout > 0 {
 		go s.reapIdle()
 	}
@@ -162,7 +174,9 @@ func New(cfg Config) *Service {
 }
 
 // Types implements stack.Provisioner.
-func (s *Service) Types() []string { return []string{TypeFunction, TypePermission} }
+func (s *Service) Types() []string {
+	return []string{TypeFunction, TypePermission, TypeEventInvokeConfig}
+}
 
 // Create implements stack.Provisioner. A function's binary is built (or
 // taken from the cache) now, so a broken package stops start-up with the
@@ -173,6 +187,8 @@ func (s *Service) Create(ctx context.Context, r stack.Resource) (stack.Created, 
 		// Resource policies are not enforced locally; the permission is
 		// recorded only so Ref resolves.
 		return stack.Created{Ref: r.LogicalID}, nil
+	case TypeEventInvokeConfig:
+		return s.createEventInvokeConfig(r)
 	case TypeFunction:
 	default:
 		return stack.Created{}, fmt.Errorf("lambda: %s (%s): unsupported resource type", r.LogicalID, r.Type)
@@ -422,7 +438,7 @@ func (s *Service) invokeNamed(ctx context.Context, function string, payload []by
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	return s.invoke(ctx, fn, payload, tail)
+	return s.invoke(ctx, fn, awsapi.RequestID(), payload, tail)
 }
 
 // authorize checks lambda:InvokeFunction for the principal ctx acts as:
@@ -430,14 +446,20 @@ func (s *Service) invokeNamed(ctx context.Context, function string, payload []by
 // (API Gateway, EventBridge) that the function's permissions must allow.
 // Lambda answers a denial with HTTP 403.
 func (s *Service) authorize(ctx context.Context, fn *function) error {
+	return s.authorizeAction(ctx, "lambda:InvokeFunction", fn)
+}
+
+// authorizeAction checks action on fn for the principal ctx acts as,
+// answering a denial with Lambda's HTTP 403.
+func (s *Service) authorizeAction(ctx context.Context, action string, fn *function) error {
 	s.mu.RLock()
 	srv := s.srv
 	s.mu.RUnlock()
 	var err error
 	if srv != nil {
-		err = srv.Authorize(ctx, "lambda:InvokeFunction", fn.arn, nil)
+		err = srv.Authorize(ctx, action, fn.arn, nil)
 	} else {
-		err = awsapi.Authorize(ctx, "lambda:InvokeFunction", fn.arn, nil)
+		err = awsapi.Authorize(ctx, action, fn.arn, nil)
 	}
 	var ae *awsapi.Error
 	if errors.As(err, &ae) && awsapi.IsAccessDenied(ae) {
@@ -460,7 +482,9 @@ func checkPayload(payload []byte, limit int) error {
 	return nil
 }
 
-func (s *Service) invoke(ctx context.Context, fn *function, payload []byte, tail bool) (result, error) {
+// invoke runs fn once under request id (an asynchronous invocation keeps
+// its id across retries, as on AWS).
+func (s *Service) invoke(ctx context.Context, fn *function, id string, payload []byte, tail bool) (result, error) {
 	select {
 	case fn.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -468,7 +492,7 @@ func (s *Service) invoke(ctx context.Context, fn *function, payload []byte, tail
 	case <-s.stop:
 		return result{}, ErrClosed
 	}
-	inv := &invocation{id: awsapi.RequestID(), payload: payload, tail: tail, done: make(chan result, 1)}
+	inv := &invocation{id: id, payload: payload, tail: tail, done: make(chan result, 1)}
 	type outcome struct {
 		r   result
 		err error
@@ -657,8 +681,9 @@ func (fn *function) close() {
 	}
 }
 
-// Close stops accepting invocations, waits for queued asynchronous ones to
-// finish or ctx to end, and kills every function process.
+// Close stops accepting invocations, waits for asynchronous attempts in
+// progress to finish or ctx to end, and kills every function process.
+// Queued asynchronous invocations stay in Config.DB for the next start.
 func (s *Service) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.closed {

@@ -193,6 +193,10 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	// Executions a previous run left RUNNING continue once every service
 	// their tasks call is up.
 	svc.stepfunctions.ResumeExecutions()
+	// So do the asynchronous invocations a previous run left queued.
+	if err := svc.lambda.ResumeAsync(); err != nil {
+		return nil, err
+	}
 	rt.apis = svc.apigateway
 	rt.cognito = svc.cognito
 	rt.serve(apiLn, rt.apis)
@@ -255,7 +259,10 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		Credentials: credentials,
 		Output:      rt.cfg.Output,
 		Log:         log,
-		Logs:        svc.logs,
+		// Async invocations are queued in the state store, with scaled retry waits.
+		DB:        db,
+		TimeScale: rt.cfg.TimeScale,
+		Logs:      svc.logs,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)

@@ -50,3 +50,10 @@ type InvokeResult struct {
 type Invoker interface {
 	Invoke(ctx context.Context, function string, payload []byte) (InvokeResult, error)
 }
+
+// AsyncInvoker hands a function an asynchronous (InvocationType Event)
+// invocation: a nil error means Lambda accepted it, and Lambda's own
+// retries and destinations take it from there. EventBridge targets use it.
+type AsyncInvoker interface {
+	InvokeAsync(ctx context.Context, function string, payload []byte) error
+}

@@ -1,5 +1,6 @@
 // Command testfn is the lambda package's test function: its payload's "op"
-// picks a behaviour (echo, fail, sleep, crash, exit, env, pid, tags, log).
+// picks a behaviour (echo, fail, flaky, sleep, crash, exit, env, pid,
+// tags, log).
 package main
 
 import (
@@ -25,6 +26,8 @@ type request struct {
 	Op    string          `json:"op"`
 	Value json.RawMessage `json:"value,omitempty"`
 	MS    int             `json:"ms,omitempty"`
+	File  string          `json:"file,omitempty"`
+	Fails int             `json:"fails,omitempty"`
 }
 
 func handle(ctx context.Context, req request) (any, error) {
@@ -48,6 +51,21 @@ func handle(ctx context.Context, req request) (any, error) {
 			env[k] = v
 		}
 		return env, nil
+	case "flaky":
+		// Appends one line per call to File and fails the first Fails
+		// calls, so retries can be counted across processes and restarts.
+		f, err := os.OpenFile(req.File, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		_, err = fmt.Fprintln(f, time.Now().UnixMilli())
+		f.Close()
+		raw, _ := os.ReadFile(req.File)
+		n := strings.Count(string(raw), "\n")
+		if err != nil || n <= req.Fails {
+			return nil, &TestError{Reason: fmt.Sprintf("call %d", n)}
+		}
+		return map[string]int{"call": n}, nil
 	case "tags":
 		return builtWith, nil
 	case "log":
