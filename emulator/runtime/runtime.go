@@ -257,7 +257,13 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	svc.secretsmanager.Register(endpoint)
 
-	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log})
+	// Execution status change events go to EventBridge's default bus, as
+	// the service itself; executions start only once the stack is
+	// deployed, after svc.eventbridge is set below.
+	statusEvents := func(ctx context.Context, source, detailType string, resources []string, detail []byte) error {
+		return svc.eventbridge.PutServiceEvent(ctx, source, detailType, resources, detail)
+	}
+	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Events: statusEvents})
 	if err != nil {
 		return nil, err
 	}
