@@ -56,6 +56,10 @@ func Observational(typ string) bool {
 		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CloudWatch::Dashboard",
 		"AWS::CloudWatch::AnomalyDetector", "AWS::CloudWatch::InsightRule":
 		return true
+	case "AWS::Lambda::EventInvokeConfig":
+		// Accepted while Lambda's asynchronous invocation settings are not
+		// emulated; a provisioner registered for it takes precedence.
+		return true
 	}
 	return strings.HasPrefix(typ, "AWS::XRay::")
 }
