@@ -45,8 +45,8 @@ type Config struct {
 	// AWSAddr and APIAddr are the loopback listen addresses of the AWS
 	// endpoint and the API Gateway stages ("127.0.0.1:0" picks a port).
 	AWSAddr, APIAddr string
-	// TimeScale multiplies Step Functions waits and retry intervals
-	// (0.01 makes a 60 s retry wait 0.6 s); 0 means 1.
+	// TimeScale multiplies Step Functions waits, retry intervals and
+	// timeouts (0.01 makes a 60 s retry wait 0.6 s); 0 means 1.
 	TimeScale float64
 	// ModuleRoot is the Go module the functions are built from; default:
 	// the nearest directory holding go.mod above the working directory.
