@@ -81,6 +81,12 @@ type function struct {
 	arn string
 }
 
+// pathsTimeScale shrinks retry intervals and the machine's timeout alike:
+// at 0.01 the 300-second timeout is 3 s of running time, ample for these
+// in-process checkouts even on a loaded machine, while Retry intervals
+// stay in the tens of milliseconds.
+const pathsTimeScale = 0.01
+
 func newPathEnv(t *testing.T) *pathEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -107,7 +113,7 @@ func newPathEnv(t *testing.T) *pathEnv {
 
 	srv, url := localtest.Serve(t)
 	e.jitter = &jitter{inner: e.fns[config.ReserveStock.Name].svc, reserveARN: arns[config.ReserveStock.Name]}
-	svc, err := stepfunctions.New(localtest.OpenDB(t, ""), stepfunctions.Options{Invoker: e.jitter, TimeScale: 0.001})
+	svc, err := stepfunctions.New(localtest.OpenDB(t, ""), stepfunctions.Options{Invoker: e.jitter, TimeScale: pathsTimeScale})
 	if err != nil {
 		t.Fatal(err)
 	}

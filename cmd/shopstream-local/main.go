@@ -50,7 +50,7 @@ func run(args []string) error {
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep state in memory only (nothing survives exit)")
 	fs.StringVar(&cfg.AWSAddr, "aws-addr", "127.0.0.1:4566", "listen address of the AWS endpoint (AWS_ENDPOINT_URL)")
 	fs.StringVar(&cfg.APIAddr, "api-addr", "127.0.0.1:3000", "listen address of the API Gateway stages")
-	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "multiplier for Step Functions waits and retry intervals (0.01 = 100x faster)")
+	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "multiplier for Step Functions waits, retry intervals and timeouts (0.01 = 100x faster)")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	envFile := fs.String("env-file", "", "write the endpoint, credentials and stack outputs as KEY=VALUE lines here\n(default: <data>/stack.env; none with --in-memory)")
 	sampleCatalog := fs.Bool("sample-catalog", false, "create demo users (an admin and two shoppers) and a small sample catalog\nthrough the API once the stack is up; prints the users and their passwords")

@@ -46,8 +46,8 @@ type Config struct {
 	// AWSAddr and APIAddr are the loopback listen addresses of the AWS
 	// endpoint and the API Gateway stages ("127.0.0.1:0" picks a port).
 	AWSAddr, APIAddr string
-	// TimeScale multiplies Step Functions waits and retry intervals
-	// (0.01 makes a 60 s retry wait 0.6 s); 0 means 1.
+	// TimeScale multiplies Step Functions waits, retry intervals and
+	// timeouts (0.01 makes a 60 s retry wait 0.6 s); 0 means 1.
 	TimeScale float64
 	// ModuleRoot is the Go module the functions are built from; default:
 	// the nearest directory holding go.mod above the working directory.
@@ -278,7 +278,13 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	}
 	svc.secretsmanager.Register(endpoint)
 
-	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Logs: svc.logs})
+	// Execution status change events go to EventBridge's default bus, as
+	// the service itself; executions start only once the stack is
+	// deployed, after svc.eventbridge is set below.
+	statusEvents := func(ctx context.Context, source, detailType string, resources []string, detail []byte) error {
+		return svc.eventbridge.PutServiceEvent(ctx, source, detailType, resources, detail)
+	}
+	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Events: statusEvents, Logs: svc.logs})
 	if err != nil {
 		return nil, err
 	}

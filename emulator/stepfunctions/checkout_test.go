@@ -116,7 +116,9 @@ func TestCheckoutWorkflowAsTheCDKEmitsIt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "")
+			// At 0.01 the machine's 300 s timeout is 3 s of running time:
+			// far more than these in-process fakes need on a loaded machine.
+			e := newEnvWith(t, "", Options{TimeScale: 0.01})
 			fakes := &checkoutFakes{}
 			var mu sync.Mutex
 			counts := map[string]int{}

@@ -27,9 +27,14 @@
 // events there as Step Functions does (see logging.go); the machine's role
 // is not checked for the log-delivery permissions AWS requires.
 //
+// Every execution sends Step Functions' status change events to the
+// default event bus through Options.Events (statusevents.go); an event is
+// kept with the execution until the bus accepts it. Machine and task
+// TimeoutSeconds count the runtime's own running time on the service's
+// clock, scaled like Wait states and Retry intervals (deadline.go): a
+// stopped runtime's executions resume with the budget they had left.
+//
 // Deviations from AWS worth knowing: Express machines keep history like
-// Standard ones; timeouts (task and machine) are real time and are not
-// scaled by the time-scale option, which only shrinks Wait states and
-// Retry intervals; .sync and .waitForTaskToken integrations are not
-// supported.
+// Standard ones (but send no status events); .sync and .waitForTaskToken
+// integrations are not supported.
 package stepfunctions

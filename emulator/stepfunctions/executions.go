@@ -40,6 +40,12 @@ type executionRecord struct {
 	Stop       *time.Time `json:"stop,omitempty"`
 	// Resume is where a RUNNING execution continues after a restart.
 	Resume *resumePoint `json:"resume,omitempty"`
+	// Elapsed is the running time the execution has spent, for its
+	// TimeoutSeconds (see deadline.go).
+	Elapsed time.Duration `json:"elapsed,omitempty"`
+	// PendingEvents are status change event details not yet accepted by
+	// the event bus, oldest first (see statusevents.go).
+	PendingEvents []json.RawMessage `json:"pendingEvents,omitempty"`
 }
 
 type resumePoint struct {
@@ -59,6 +65,11 @@ type execution struct {
 
 	cancel context.CancelCauseFunc // nil unless running here
 	done   chan struct{}
+	// runStart is when this process last started counting the
+	// execution's running time; zero when it is not running here.
+	runStart time.Time
+	// flushing is set while a goroutine emits PendingEvents.
+	flushing bool
 }
 
 // stopRequest is the cancellation cause StopExecution uses.
@@ -134,6 +145,7 @@ func (s *Service) startExecution(_ context.Context, body []byte) (any, error) {
 	s.mu.Unlock()
 
 	e.mu.Lock()
+	s.queueStatusEventLocked(e, m)
 	err = s.appendLocked(e, asl.Event{Type: "ExecutionStarted", DetailsKey: "executionStartedEventDetails", Details: map[string]any{
 		"input": input, "inputDetails": map[string]any{"truncated": false}, "roleArn": m.rec.RoleArn,
 	}}, true)
@@ -144,6 +156,7 @@ func (s *Service) startExecution(_ context.Context, body []byte) (any, error) {
 		s.mu.Unlock()
 		return nil, err
 	}
+	s.flushStatusEvents(e)
 	s.launch(e, m, inputValue)
 	return map[string]any{"executionArn": arn, "startDate": epoch(e.rec.Start)}, nil
 }
@@ -191,12 +204,13 @@ func (s *Service) ResumeExecutions() {
 			input, err = asl.ParseJSON(e.rec.Resume.Input)
 		}
 		if err != nil {
-			s.finish(e, nil, &asl.Error{Name: asl.ErrRuntime, Cause: "local runtime restarted and could not resume: " + err.Error()})
+			s.finish(e, m, nil, &asl.Error{Name: asl.ErrRuntime, Cause: "local runtime restarted and could not resume: " + err.Error()})
 			continue
 		}
 		s.log.Info("stepfunctions: resuming execution", "execution", e.rec.ARN, "state", e.rec.Resume.State)
 		s.launch(e, m, input)
 	}
+	s.flushAllStatusEvents()
 }
 
 // launch runs e in the background from its resume point, unless it is
@@ -208,11 +222,7 @@ func (s *Service) launch(e *execution, m *machine, input any) {
 		return
 	}
 	ctx, cancel := context.WithCancelCause(awsapi.WithPrincipal(s.base, machinePrincipal(m)))
-	var stopTimer context.CancelFunc = func() {}
-	if t := m.parsed.TimeoutSeconds; t > 0 {
-		deadline := e.rec.Start.Add(time.Duration(t) * time.Second)
-		ctx, stopTimer = context.WithDeadlineCause(ctx, deadline, errMachineTimeout)
-	}
+	ctx, stopTimer := s.startDeadline(ctx, e, m)
 	e.cancel = cancel
 	e.done = make(chan struct{})
 	start := e.rec.Resume.State
@@ -250,18 +260,23 @@ func (s *Service) launch(e *execution, m *machine, input any) {
 		if errors.Is(context.Cause(ctx), errShutdown) {
 			e.mu.Lock()
 			e.cancel = nil
+			s.pauseLocked(e)
 			e.mu.Unlock()
 			return // stays RUNNING; resumes on the next start
 		}
 		cancel(nil)
-		s.finish(e, out, err)
+		s.finish(e, m, out, err)
 	}()
 }
 
 // finish records an execution's outcome and its closing history event.
-func (s *Service) finish(e *execution, out any, err error) {
+// m is the execution's machine, nil when it no longer exists.
+func (s *Service) finish(e *execution, m *machine, out any, err error) {
+	defer s.flushStatusEvents(e) // after the unlock below
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	s.checkpointElapsedLocked(e)
+	e.runStart = time.Time{}
 	now := s.now()
 	e.rec.Stop = &now
 	e.rec.Resume = nil
@@ -291,6 +306,7 @@ func (s *Service) finish(e *execution, out any, err error) {
 		e.rec.Status, e.rec.Error, e.rec.Cause = statusFailed, ae.Name, ae.Cause
 		ev = asl.Event{Type: "ExecutionFailed", DetailsKey: "executionFailedEventDetails", Details: errorDetails(ae.Name, ae.Cause)}
 	}
+	s.queueStatusEventLocked(e, m)
 	if err := s.appendLocked(e, ev, true); err != nil {
 		s.log.Error("stepfunctions: persist execution outcome", "execution", e.rec.ARN, "err", err)
 	}
@@ -336,6 +352,7 @@ func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) erro
 	}
 	var rec *executionRecord
 	if withRecord || e.dirty {
+		s.checkpointElapsedLocked(e)
 		r := e.rec
 		rec = &r
 	}
@@ -512,7 +529,7 @@ func (s *Service) stopExecution(_ context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	e.mu.Lock()
-	status, cancel, done := e.rec.Status, e.cancel, e.done
+	status, cancel, done, machineARN := e.rec.Status, e.cancel, e.done, e.rec.MachineARN
 	e.mu.Unlock()
 	stop := stopRequest{error: in.Error, cause: in.Cause}
 	switch {
@@ -524,7 +541,10 @@ func (s *Service) stopExecution(_ context.Context, body []byte) (any, error) {
 		<-done
 	default:
 		// RUNNING in the store but not resumed in this process.
-		s.finish(e, nil, stop)
+		s.mu.RLock()
+		m := s.machines[machineARN]
+		s.mu.RUnlock()
+		s.finish(e, m, nil, stop)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

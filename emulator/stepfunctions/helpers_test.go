@@ -75,12 +75,23 @@ func newEnv(t *testing.T, dir string) *env {
 // newEnvClock is newEnv with the service's clock (nil for the real one).
 func newEnvClock(t *testing.T, dir string, clock asl.Clock) *env {
 	t.Helper()
+	return newEnvWith(t, dir, Options{Clock: clock})
+}
+
+// newEnvWith is newEnv with options; the Invoker is the env's fake
+// functions and a zero TimeScale is 0.001.
+func newEnvWith(t *testing.T, dir string, opts Options) *env {
+	t.Helper()
 	db, err := state.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fns := &functions{}
-	svc, err := New(db, Options{Invoker: fns, Clock: clock, TimeScale: 0.001})
+	opts.Invoker = fns
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 0.001
+	}
+	svc, err := New(db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

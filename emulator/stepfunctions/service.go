@@ -24,15 +24,19 @@ type Options struct {
 	// Invoker runs Lambda tasks. Without one, Lambda tasks fail with
 	// Lambda.ServiceException.
 	Invoker stack.Invoker
-	// Clock drives Wait states and Retry intervals; default the real clock.
+	// Clock drives Wait states, Retry intervals and task and execution
+	// timeouts; default the real clock.
 	Clock asl.Clock
-	// TimeScale multiplies every Wait and Retry interval (0.001 for
-	// tests); 0 means 1.
+	// TimeScale multiplies every Wait and Retry interval and every task
+	// and execution timeout (0.001 for tests); 0 means 1.
 	TimeScale float64
 	Log       *slog.Logger
 	// Logs receives the history events of machines whose
 	// LoggingConfiguration names a log group (nil: nothing is logged).
 	Logs telemetry.Logs
+	// Events receives the executions' status change events for the
+	// default event bus; nil emits none.
+	Events EventSink
 }
 
 // Service is the local Step Functions.
@@ -43,6 +47,7 @@ type Service struct {
 	scale   float64
 	log     *slog.Logger
 	logs    telemetry.Logs
+	events  EventSink
 	// logTargets maps machine ARNs to their *logTarget (see setLogging).
 	logTargets sync.Map
 
@@ -70,7 +75,7 @@ func New(db *state.DB, opts Options) (*Service, error) {
 		return nil, errors.New("stepfunctions: a state store is required")
 	}
 	s := &Service{
-		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log, logs: telemetry.OrLogs(opts.Logs),
+		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log, logs: telemetry.OrLogs(opts.Logs), events: opts.Events,
 		machines: map[string]*machine{}, executions: map[string]*execution{},
 	}
 	if s.clock == nil {

@@ -384,22 +384,6 @@ func TestStopExecution(t *testing.T) {
 	}
 }
 
-func TestMachineTimeout(t *testing.T) {
-	// Machine timeouts are real time, not the service's clock: on a held
-	// clock the Wait never ends, so only the one-second timeout can close
-	// the execution.
-	e := newEnvClock(t, "", heldClock{})
-	arn := e.createMachine(t, "Slow", `{"TimeoutSeconds":1,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
-	desc := e.wait(t, e.start(t, arn, "slow", `{}`))
-	events := e.history(t, *desc.ExecutionArn)
-	if desc.Status != types.ExecutionStatusTimedOut || aws.ToString(desc.Error) != "States.Timeout" {
-		t.Fatalf("status %s error %q; history %v", desc.Status, aws.ToString(desc.Error), eventTypes(events))
-	}
-	if n := len(events); n == 0 || events[n-1].Type != types.HistoryEventTypeExecutionTimedOut {
-		t.Errorf("history %v does not end with ExecutionTimedOut", eventTypes(events))
-	}
-}
-
 // sdkFake registers a fake DynamoDB on the endpoint: PutItem succeeds
 // unless the item's "id" is "taken", which fails the condition.
 func sdkFake(e *env) *[]string {

@@ -138,6 +138,30 @@ var reasonMessages = map[string]string{
 	"stock_contention":     "The stock changed while it was being reserved; try again.",
 	"timeout":              "The checkout took too long and was stopped.",
 	InternalError:          "The checkout failed.",
+	// Recorded by the sweeper (internal/sweeper) for an execution that
+	// ended without recording its failure.
+	ReasonTimedOut: "The checkout did not finish in time; its stock was released.",
+	ReasonAborted:  "The checkout was stopped; its stock was released.",
+	ReasonFailed:   "The checkout failed; its stock was released.",
+}
+
+// Reason codes of checkouts whose execution ended (timed out, stopped, or
+// failed) without the workflow recording why.
+const (
+	ReasonTimedOut = "timed_out"
+	ReasonAborted  = "aborted"
+	ReasonFailed   = "failed"
+)
+
+// EndedReason returns the reason the sweeper records for an execution that
+// closed with status (TIMED_OUT, ABORTED or FAILED) while its checkout was
+// still in progress; false for any other status.
+func EndedReason(status string) (basket.Reason, bool) {
+	code, ok := map[string]string{"TIMED_OUT": ReasonTimedOut, "ABORTED": ReasonAborted, "FAILED": ReasonFailed}[status]
+	if !ok {
+		return basket.Reason{}, false
+	}
+	return basket.Reason{Code: code, Message: reasonMessages[code]}, true
 }
 
 // InternalError is the reason code of a checkout that failed for a reason

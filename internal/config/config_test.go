@@ -144,8 +144,8 @@ func TestFunctions(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) != 12 {
-		t.Errorf("%d functions, want the 12 of the stack", len(seen))
+	if len(seen) != 13 {
+		t.Errorf("%d functions, want the 13 of the stack", len(seen))
 	}
 }
 

@@ -256,6 +256,14 @@ var (
 		{EventsTable, []Use{AppendStreams(BasketStreams)}},
 		stage,
 	}}
+	// CheckoutSweeper unlocks checkouts whose execution ended without
+	// finishing them: it describes the execution, appends CheckoutFailed
+	// to the basket and releases the checkout's reservations.
+	CheckoutSweeper = Function{Name: "checkoutsweeper", Vars: []Var{
+		{EventsTable, []Use{AppendStreams(BasketStreams, ProductStreams)}},
+		{CheckoutStateMachineARN, Uses(OpDescribeExecution)},
+		stage,
+	}}
 )
 
 // Functions returns every function of the stack, in a stable order.
@@ -263,5 +271,6 @@ func Functions() []Function {
 	return []Function{
 		CatalogAPI, BasketAPI, OrderAPI, Publisher, Ordering, CatalogProjection,
 		PriceBasket, ReserveStock, AuthorizePayment, ConfirmCheckout, ReleaseStock, RecordCheckoutFailed,
+		CheckoutSweeper,
 	}
 }

@@ -44,6 +44,14 @@ func TestEveryRuleMatchesOurSource(t *testing.T) {
 			t.Errorf("rule %s matches no source: %v", id, pattern)
 			continue
 		}
+		if _, onOurBus := r.Properties["EventBusName"]; !onOurBus {
+			// The default bus carries AWS's own events; only AWS may put
+			// an aws.* source there (PutEvents refuses it to anyone else).
+			if len(sources) != 1 || sources[0] != infra.StatesSource {
+				t.Errorf("rule %s on the default bus matches sources %v, want only %q", id, sources, infra.StatesSource)
+			}
+			continue
+		}
 		for _, s := range sources {
 			switch s := s.(type) {
 			case string:

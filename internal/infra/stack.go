@@ -58,6 +58,7 @@ type Stack struct {
 	Ordering   *Ordering
 	Catalog    *CatalogProjection
 	Checkout   *workflows.Checkout
+	Sweeper    *CheckoutSweeper
 	Identity   *Identity
 	API        *API
 	// Secret keys card tokens and paging cursors (NewDeploymentSecret).
@@ -123,6 +124,7 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 		RecordCheckoutFailed: fns.New(tasks, config.RecordCheckoutFailed, FunctionOptions{}),
 	})
 	resources.AddStateMachine(config.CheckoutStateMachineARN, checkout.StateMachine)
+	sweeper := NewCheckoutSweeper(stack, "CheckoutSweeper", checkout.StateMachine, fns)
 	nameVendedLogs(checkout.Logs, StateMachineLogsPrefix, "checkout")
 
 	identity := NewIdentity(stack, "Identity")
@@ -159,7 +161,7 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	}
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
-		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api, Secret: secret}
+		Ordering: ordering, Catalog: catalog, Checkout: checkout, Sweeper: sweeper, Identity: identity, API: api, Secret: secret}
 }
 
 // StateMachineLogsPrefix starts the name of every state machine's log

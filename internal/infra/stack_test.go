@@ -43,13 +43,14 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Lambda::Function":            len(config.Functions()),
 		"AWS::IAM::Role":                   len(config.Functions()) + 2, // + the state machine's, API Gateway's CloudWatch Logs role
 		"AWS::ApiGateway::Method":          len(infra.Routes()),
-		"AWS::Lambda::Permission":          len(infra.Routes()) + 1, // + the catalog rule's
+		"AWS::Lambda::Permission":          len(infra.Routes()) + 2, // + the catalog rule's, the sweeper rule's
 		"AWS::DynamoDB::Table":             3,                       // events, catalog, orders
 		"AWS::Lambda::EventSourceMapping":  2,                       // stream → publisher, queue → ordering
 		"AWS::Events::EventBus":            1,
 		"AWS::Events::Archive":             1,
-		"AWS::Events::Rule":                2, // BasketCheckedOut, catalog events
-		"AWS::SQS::Queue":                  4, // order queue, its DLQ, publish failures, delivery failures
+		"AWS::Events::Rule":                3, // BasketCheckedOut, catalog events, ended checkouts
+		"AWS::SQS::Queue":                  5, // order queue, its DLQ, publish failures, delivery failures, sweep failures
+		"AWS::Lambda::EventInvokeConfig":   1, // the sweeper's
 		"AWS::StepFunctions::StateMachine": 1,
 		"AWS::ApiGateway::RestApi":         1,
 		"AWS::ApiGateway::Stage":           1,
@@ -72,7 +73,7 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::SQS::Queue",
 		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup",
 		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
-		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account"}
+		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account", "AWS::Lambda::EventInvokeConfig"}
 	for id, r := range synthesized.raw.Resources {
 		if !slices.Contains(known, r.Type) && !slices.Contains(counted, r.Type) {
 			t.Errorf("unexpected resource %s of type %s", id, r.Type)
@@ -305,6 +306,7 @@ func resourceNames(logs string) map[string]string {
 		"<" + logicalID(s.EventBus.Bus) + ".Arn>":             "bus",
 		"<" + logicalID(s.EventBus.PublishFailures) + ".Arn>": "publish failures",
 		"<" + logicalID(s.Ordering.Queue) + ".Arn>":           "order queue",
+		"<" + logicalID(s.Sweeper.Failures) + ".Arn>":         "sweep failures",
 		"<" + machine + ">":                                   "machine",
 		"<" + logicalID(s.Secret) + ">":                       "deployment secret",
 		"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<select 6 of <split \":\" <" + machine + ">>>:*": "machine executions",
@@ -416,6 +418,12 @@ func TestRolePolicies(t *testing.T) {
 		config.ConfirmCheckout.Name:      {{"events", appendActs, leading("basket-")}},
 		config.ReleaseStock.Name:         {{"events", appendActs, leading("product-")}},
 		config.RecordCheckoutFailed.Name: {{"events", appendActs, leading("basket-")}},
+		config.CheckoutSweeper.Name: {
+			{"events", appendActs, leading("basket-", "product-")},
+			{"machine executions", "states:DescribeExecution", ""}, // the execution's status and input
+			// The on-failure destination (CDK's grant).
+			{"sweep failures", "sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage", ""},
+		},
 	}
 	byName := functionsByName(t)
 	if len(want) != len(config.Functions()) {
@@ -667,7 +675,7 @@ func TestNoPhysicalNames(t *testing.T) {
 	names := []string{"TableName", "FunctionName", "QueueName", "StateMachineName", "RoleName",
 		"LogGroupName", "ArchiveName", "Name"}
 	for id, r := range synthesized.raw.Resources {
-		if r.Type == "AWS::Lambda::EventSourceMapping" || r.Type == "AWS::Lambda::Permission" ||
+		if r.Type == "AWS::Lambda::EventSourceMapping" || r.Type == "AWS::Lambda::Permission" || r.Type == "AWS::Lambda::EventInvokeConfig" ||
 			r.Type == "AWS::Events::EventBus" || r.Type == "AWS::ApiGateway::RestApi" || r.Type == "AWS::ApiGateway::Authorizer" {
 			continue // FunctionName is a reference there; bus and API names are generated per stack below; an authorizer's name is the API's own
 		}

@@ -14,5 +14,5 @@ import (
 func main() {
 	lambdaenv.Config(config.AuthorizePayment)
 	a := &Authorizer{Gateway: payment.Simulated{}}
-	lambda.Start(a.Handle)
+	lambda.Start(withFaults(a.Handle))
 }

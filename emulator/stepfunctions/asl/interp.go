@@ -62,8 +62,8 @@ type Execution struct {
 type Interpreter struct {
 	Clock Clock      // default SystemClock
 	Tasks TaskRunner // required for machines with Task states
-	// TimeScale multiplies every Wait and Retry interval (0.001 makes
-	// a 10 s wait take 10 ms); 0 means 1. Task timeouts are not scaled.
+	// TimeScale multiplies every Wait and Retry interval and every task
+	// timeout (0.001 makes a 10 s wait take 10 ms); 0 means 1.
 	TimeScale float64
 	Random    func() float64 // [0,1): retry jitter and States.MathRandom
 	UUID      func() string  // States.UUID
@@ -121,6 +121,21 @@ func (r *run) scaled(seconds float64) time.Duration {
 		scale = 1
 	}
 	return time.Duration(seconds * scale * float64(time.Second))
+}
+
+// errTaskTimeout is the cause withTimeout cancels a task with.
+var errTaskTimeout = errors.New("asl: task timeout")
+
+// withTimeout is context.WithTimeout on the interpreter's clock: ctx
+// cancelled with errTaskTimeout once d has passed on it.
+func (r *run) withTimeout(ctx context.Context, d time.Duration) (context.Context, func()) {
+	tctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		if r.clock.Sleep(tctx, d) == nil {
+			cancel(errTaskTimeout)
+		}
+	}()
+	return tctx, func() { cancel(nil) }
 }
 
 func (r *run) random() float64 {
@@ -525,12 +540,13 @@ func (r *run) task(ctx context.Context, s *State, sc *stateCtx, input any) (any,
 	if r.in.Tasks == nil {
 		return nil, errorf(ErrRuntime, "no task runner is configured for %s", s.Resource)
 	}
-	tctx, cancel := ctx, context.CancelFunc(func() {})
+	tctx, cancel := ctx, func() {}
 	if timeout > 0 {
-		tctx, cancel = context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
+		tctx, cancel = r.withTimeout(ctx, r.scaled(float64(timeout)))
 	}
 	result, err := r.in.Tasks.RunTask(tctx, TaskRequest{Resource: res, Input: input, TimeoutSeconds: timeout, HeartbeatSeconds: s.HeartbeatSeconds, StateName: s.Name})
-	timedOut := tctx.Err() != nil && ctx.Err() == nil
+	// A result that arrived is kept even if the timeout fired meanwhile.
+	timedOut := err != nil && errors.Is(context.Cause(tctx), errTaskTimeout) && ctx.Err() == nil
 	cancel()
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
