@@ -49,7 +49,8 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Events::EventBus":            1,
 		"AWS::Events::Archive":             1,
 		"AWS::Events::Rule":                2, // BasketCheckedOut, catalog events
-		"AWS::SQS::Queue":                  4, // order queue, its DLQ, publish failures, delivery failures
+		"AWS::SQS::Queue":                  6, // order queue, its DLQ, its delivery failures, publish failures, catalog delivery and projection failures
+		"AWS::Lambda::EventInvokeConfig":   1, // the catalog projector's on-failure destination
 		"AWS::StepFunctions::StateMachine": 1,
 		"AWS::ApiGateway::RestApi":         1,
 		"AWS::ApiGateway::Stage":           1,
@@ -72,7 +73,7 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::SQS::Queue",
 		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup",
 		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
-		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account"}
+		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account", "AWS::Lambda::EventInvokeConfig"}
 	for id, r := range synthesized.raw.Resources {
 		if !slices.Contains(known, r.Type) && !slices.Contains(counted, r.Type) {
 			t.Errorf("unexpected resource %s of type %s", id, r.Type)
@@ -300,13 +301,14 @@ func resourceNames(logs string) map[string]string {
 		"<" + events + ".StreamArn>":        "events stream",
 		"<" + catalog + ".Arn>":             "catalog",
 		"<" + catalog + ".Arn>/index/" + infra.CatalogByCategory: "catalog/index/byCategory",
-		"<" + orders + ".Arn>":                                "orders",
-		"<" + orders + ".Arn>/index/" + infra.OrdersByOrderID: "orders/index/byOrderId",
-		"<" + logicalID(s.EventBus.Bus) + ".Arn>":             "bus",
-		"<" + logicalID(s.EventBus.PublishFailures) + ".Arn>": "publish failures",
-		"<" + logicalID(s.Ordering.Queue) + ".Arn>":           "order queue",
-		"<" + machine + ">":                                   "machine",
-		"<" + logicalID(s.Secret) + ">":                       "deployment secret",
+		"<" + orders + ".Arn>":                                  "orders",
+		"<" + orders + ".Arn>/index/" + infra.OrdersByOrderID:   "orders/index/byOrderId",
+		"<" + logicalID(s.EventBus.Bus) + ".Arn>":               "bus",
+		"<" + logicalID(s.EventBus.PublishFailures) + ".Arn>":   "publish failures",
+		"<" + logicalID(s.Ordering.Queue) + ".Arn>":             "order queue",
+		"<" + logicalID(s.Catalog.ProjectionFailures) + ".Arn>": "projection failures",
+		"<" + machine + ">":                                     "machine",
+		"<" + logicalID(s.Secret) + ">":                         "deployment secret",
 		"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<select 6 of <split \":\" <" + machine + ">>>:*": "machine executions",
 	}
 }
@@ -406,6 +408,9 @@ func TestRolePolicies(t *testing.T) {
 		config.CatalogProjection.Name: {
 			{"events", query, leading("product-")},
 			{"catalog", "dynamodb:PutItem", ""},
+			// Its on-failure destination (CDK's grant): Lambda sends the
+			// record with the function's role.
+			{"projection failures", "sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage", ""},
 		},
 		config.PriceBasket.Name: {
 			{"events", appendActs, leading("basket-")},
@@ -515,7 +520,23 @@ func TestCheckoutToOrdering(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": ref(logicalID(s.EventBus.Bus)),
 		"EventPattern": map[string]any{"source": []any{infra.BasketSource}, "detail-type": []any{infra.BasketCheckedOut}},
-		"Targets":      []any{assertions.Match_ObjectLike(&map[string]any{"Arn": getAtt(queue, "Arn")})},
+		"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
+			"Arn":              getAtt(queue, "Arn"),
+			"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 20, "MaximumEventAgeInSeconds": 3600},
+			"DeadLetterConfig": map[string]any{"Arn": getAtt(logicalID(s.Ordering.DeliveryFailures), "Arn")},
+		})},
+	})
+	// EventBridge may send to the failure queue, only for this rule.
+	tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+		"Queues": []any{ref(logicalID(s.Ordering.DeliveryFailures))},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"Effect":    "Allow",
+				"Action":    "sqs:SendMessage",
+				"Principal": map[string]any{"Service": "events.amazonaws.com"},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": getAtt(logicalID(s.Ordering.Rule), "Arn")}},
+			}),
+		})},
 	})
 	q := synthesized.raw.Resources[queue].Properties
 	if got := q["RedrivePolicy"]; !reflect.DeepEqual(got, map[string]any{
@@ -562,8 +583,20 @@ func TestCatalogProjectionAndArchive(t *testing.T) {
 		"EventPattern": map[string]any{"source": []any{infra.CatalogSource}},
 		"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
 			"Arn":              getAtt(logicalID(s.Catalog.Projector), "Arn"),
+			"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 20, "MaximumEventAgeInSeconds": 86400},
 			"DeadLetterConfig": map[string]any{"Arn": getAtt(logicalID(s.Catalog.DeliveryFailures), "Arn")},
 		})},
+	})
+	// The projector's own failures, after Lambda's asynchronous retries,
+	// go to a queue of their own.
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+		"FunctionName":             ref(logicalID(s.Catalog.Projector)),
+		"Qualifier":                "$LATEST",
+		"MaximumRetryAttempts":     2,
+		"MaximumEventAgeInSeconds": 3600,
+		"DestinationConfig": map[string]any{"OnFailure": map[string]any{
+			"Destination": getAtt(logicalID(s.Catalog.ProjectionFailures), "Arn"),
+		}},
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Archive"), map[string]any{
 		"SourceArn":    getAtt(logicalID(s.EventBus.Bus), "Arn"),
@@ -667,7 +700,7 @@ func TestNoPhysicalNames(t *testing.T) {
 	names := []string{"TableName", "FunctionName", "QueueName", "StateMachineName", "RoleName",
 		"LogGroupName", "ArchiveName", "Name"}
 	for id, r := range synthesized.raw.Resources {
-		if r.Type == "AWS::Lambda::EventSourceMapping" || r.Type == "AWS::Lambda::Permission" ||
+		if r.Type == "AWS::Lambda::EventSourceMapping" || r.Type == "AWS::Lambda::Permission" || r.Type == "AWS::Lambda::EventInvokeConfig" ||
 			r.Type == "AWS::Events::EventBus" || r.Type == "AWS::ApiGateway::RestApi" || r.Type == "AWS::ApiGateway::Authorizer" {
 			continue // FunctionName is a reference there; bus and API names are generated per stack below; an authorizer's name is the API's own
 		}
