@@ -46,6 +46,9 @@ type StackProps struct {
 	PaymentGateway string
 	// Bundler builds the functions; NewStackBundler makes the usual one.
 	Bundler *Bundler
+	// AlarmEmail, if not "", is subscribed to the alarm topic (the CDK
+	// context value alarmEmail; see ValidateAlarmEmail).
+	AlarmEmail string
 }
 
 // Stack is the whole pipeline. Its fields let tests and the app reach the
@@ -62,6 +65,8 @@ type Stack struct {
 	API        *API
 	// Secret keys card tokens and paging cursors (NewDeploymentSecret).
 	Secret awssecretsmanager.Secret
+	// Monitoring is the alarms, their topic and the dashboard.
+	Monitoring *Monitoring
 }
 
 // StackPackages returns the Go package of every function of the stack.
@@ -80,14 +85,18 @@ func NewStackBundler(root, buildDir string) *Bundler {
 }
 
 // NewStack creates the stack named StackName(props.Stage). It panics on an
-// invalid stage or a production stage with the simulated payment gateway,
-// as CDK constructs do on invalid input; check them with ValidateStage and
-// CheckPaymentGateway first to report them as errors.
+// invalid stage, a production stage with the simulated payment gateway or
+// an invalid alarm e-mail, as CDK constructs do on invalid input; check them
+// with ValidateStage, CheckPaymentGateway and ValidateAlarmEmail first to
+// report them as errors.
 func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	if err := ValidateStage(props.Stage); err != nil {
 		panic(err)
 	}
 	if err := CheckPaymentGateway(props.Stage, props.Production, props.PaymentGateway); err != nil {
+		panic(err)
+	}
+	if err := ValidateAlarmEmail(props.AlarmEmail); err != nil {
 		panic(err)
 	}
 	sp := props.StackProps
@@ -128,6 +137,25 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	identity := NewIdentity(stack, "Identity")
 	api := NewAPI(stack, "Api", props.Stage, identity.UserPool, fns)
 
+	// Last, once every function exists: each one gets its alarms. A new
+	// failure queue belongs in this list (a test fails until it is).
+	monitoring := NewMonitoring(stack, "Monitoring", MonitoringProps{
+		Stage:      props.Stage,
+		AlarmEmail: props.AlarmEmail,
+		FailureQueues: []FailureQueue{
+			{"OrderDLQ", ordering.DLQ, "orders the ordering function failed " + fmt.Sprint(orderMaxReceiveCount) + " times", RunbookOrderDLQ},
+			{"OrderDeliveryFailures", ordering.DeliveryFailures, "checked-out baskets EventBridge could not put on the order queue", RunbookOrderDeliveryFailures},
+			{"PublishFailures", bus.PublishFailures, "event store stream records the publisher could not put on the bus", RunbookPublishFailures},
+			{"CatalogDeliveryFailures", catalog.DeliveryFailures, "product events EventBridge could not deliver to the catalog projection", RunbookCatalogDeliveryFailures},
+			{"ProjectionFailures", catalog.ProjectionFailures, "product events the catalog projection failed on after its retries", RunbookProjectionFailures},
+		},
+		Functions:  fns.Functions(),
+		Publisher:  bus.Publisher,
+		Checkout:   checkout.StateMachine,
+		OrderQueue: ordering.Queue,
+		API:        api.RestAPI,
+	})
+
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Value:       api.RestAPI.Url(),
 		Description: jsii.String("Base URL of the REST API"),
@@ -159,7 +187,7 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	}
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
-		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api, Secret: secret}
+		Ordering: ordering, Catalog: catalog, Checkout: checkout, Identity: identity, API: api, Secret: secret, Monitoring: monitoring}
 }
 
 // StateMachineLogsPrefix starts the name of every state machine's log

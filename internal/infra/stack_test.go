@@ -61,6 +61,13 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Cognito::UserPoolGroup":      1,                           // admin
 		"AWS::Logs::LogGroup":              len(config.Functions()) + 2, // + API access logs, workflow logs
 		"AWS::SecretsManager::Secret":      1,                           // the deployment secret
+		// One per failure queue, 3 for checkout executions, 2 per function,
+		// the publisher's lag, API 5XX and latency, forged events.
+		"AWS::CloudWatch::Alarm":     5 + 3 + 2*len(config.Functions()) + 1 + 2 + 1,
+		"AWS::CloudWatch::Dashboard": 1,
+		"AWS::SNS::Topic":            1, // the alarms'
+		"AWS::SNS::TopicPolicy":      1,
+		"AWS::KMS::Key":              1, // encrypts the alarm topic
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
 	}
@@ -73,7 +80,8 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::SQS::Queue",
 		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup",
 		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
-		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account", "AWS::Lambda::EventInvokeConfig"}
+		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account", "AWS::Lambda::EventInvokeConfig",
+		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::KMS::Key"}
 	for id, r := range synthesized.raw.Resources {
 		if !slices.Contains(known, r.Type) && !slices.Contains(counted, r.Type) {
 			t.Errorf("unexpected resource %s of type %s", id, r.Type)
