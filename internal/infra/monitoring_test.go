@@ -309,3 +309,25 @@ func TestForgedEventsMetricMatchesOrdering(t *testing.T) {
 		}
 	}
 }
+
+// The runbook's commands find the queues, the topic and the dashboard by
+// the stack's outputs (locally, stack.env's ORDER_DLQ_URL, …).
+func TestOperatorOutputs(t *testing.T) {
+	synth(t)
+	s := synthesized.dev
+	for key, want := range map[string]any{
+		"OrderQueueUrl":              ref(logicalID(s.Ordering.Queue)),
+		"OrderDLQUrl":                ref(logicalID(s.Ordering.DLQ)),
+		"OrderDeliveryFailuresUrl":   ref(logicalID(s.Ordering.DeliveryFailures)),
+		"PublishFailuresUrl":         ref(logicalID(s.EventBus.PublishFailures)),
+		"CatalogDeliveryFailuresUrl": ref(logicalID(s.Catalog.DeliveryFailures)),
+		"ProjectionFailuresUrl":      ref(logicalID(s.Catalog.ProjectionFailures)),
+		"AlarmTopicArn":              ref(logicalID(s.Monitoring.Topic)),
+		"DashboardName":              ref(logicalID(s.Monitoring.Dashboard)),
+	} {
+		out, _ := synthesized.raw.Outputs[key].(map[string]any)
+		if !reflect.DeepEqual(out["Value"], want) {
+			t.Errorf("output %s = %v, want %v", key, out["Value"], want)
+		}
+	}
+}

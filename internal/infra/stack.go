@@ -139,21 +139,22 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 
 	// Last, once every function exists: each one gets its alarms. A new
 	// failure queue belongs in this list (a test fails until it is).
+	failureQueues := []FailureQueue{
+		{"OrderDLQ", ordering.DLQ, "orders the ordering function failed " + fmt.Sprint(orderMaxReceiveCount) + " times", RunbookOrderDLQ},
+		{"OrderDeliveryFailures", ordering.DeliveryFailures, "checked-out baskets EventBridge could not put on the order queue", RunbookOrderDeliveryFailures},
+		{"PublishFailures", bus.PublishFailures, "event store stream records the publisher could not put on the bus", RunbookPublishFailures},
+		{"CatalogDeliveryFailures", catalog.DeliveryFailures, "product events EventBridge could not deliver to the catalog projection", RunbookCatalogDeliveryFailures},
+		{"ProjectionFailures", catalog.ProjectionFailures, "product events the catalog projection failed on after its retries", RunbookProjectionFailures},
+	}
 	monitoring := NewMonitoring(stack, "Monitoring", MonitoringProps{
-		Stage:      props.Stage,
-		AlarmEmail: props.AlarmEmail,
-		FailureQueues: []FailureQueue{
-			{"OrderDLQ", ordering.DLQ, "orders the ordering function failed " + fmt.Sprint(orderMaxReceiveCount) + " times", RunbookOrderDLQ},
-			{"OrderDeliveryFailures", ordering.DeliveryFailures, "checked-out baskets EventBridge could not put on the order queue", RunbookOrderDeliveryFailures},
-			{"PublishFailures", bus.PublishFailures, "event store stream records the publisher could not put on the bus", RunbookPublishFailures},
-			{"CatalogDeliveryFailures", catalog.DeliveryFailures, "product events EventBridge could not deliver to the catalog projection", RunbookCatalogDeliveryFailures},
-			{"ProjectionFailures", catalog.ProjectionFailures, "product events the catalog projection failed on after its retries", RunbookProjectionFailures},
-		},
-		Functions:  fns.Functions(),
-		Publisher:  bus.Publisher,
-		Checkout:   checkout.StateMachine,
-		OrderQueue: ordering.Queue,
-		API:        api.RestAPI,
+		Stage:         props.Stage,
+		AlarmEmail:    props.AlarmEmail,
+		FailureQueues: failureQueues,
+		Functions:     fns.Functions(),
+		Publisher:     bus.Publisher,
+		Checkout:      checkout.StateMachine,
+		OrderQueue:    ordering.Queue,
+		API:           api.RestAPI,
 	})
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
@@ -176,6 +177,17 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	awscdk.NewCfnOutput(stack, jsii.String("EventBusName"), &awscdk.CfnOutputProps{
 		Value: bus.Bus.EventBusName(),
 	})
+	// The runbook's commands reach the queues and the alarm topic by these
+	// (locally: ORDER_QUEUE_URL, ORDER_DLQ_URL, … in stack.env).
+	awscdk.NewCfnOutput(stack, jsii.String("OrderQueueUrl"), &awscdk.CfnOutputProps{Value: ordering.Queue.QueueUrl()})
+	for _, q := range failureQueues {
+		awscdk.NewCfnOutput(stack, jsii.String(q.Name+"Url"), &awscdk.CfnOutputProps{
+			Value:       q.Queue.QueueUrl(),
+			Description: jsii.String("Failure queue: " + q.What),
+		})
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{Value: monitoring.Topic.TopicArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("DashboardName"), &awscdk.CfnOutputProps{Value: monitoring.Dashboard.DashboardName()})
 	// The table names let shopstream-audit reach the event store and the
 	// read models: each output key, in UPPER_SNAKE_CASE, is the variable
 	// internal/config reads (EventsTable → EVENTS_TABLE).
