@@ -20,7 +20,18 @@ const (
 	RunbookAPI5XX                  = "api-5xx-errors"
 	RunbookAPILatency              = "api-p99-latency"
 	RunbookForgedEvents            = "forged-events"
+	// RunbookSweepFailures is for the checkout sweeper's failure queue
+	// (branch sweeper): its FailureQueue entry in NewStack names it.
+	RunbookSweepFailures = "sweep-failures"
 )
+
+// RunbookAnchors returns every section an alarm may name.
+func RunbookAnchors() []string {
+	return []string{RunbookOrderDLQ, RunbookOrderDeliveryFailures, RunbookPublishFailures,
+		RunbookCatalogDeliveryFailures, RunbookProjectionFailures, RunbookCheckoutExecutions,
+		RunbookFunctionErrors, RunbookFunctionThrottles, RunbookPublisherIteratorAge, RunbookAPI5XX,
+		RunbookAPILatency, RunbookForgedEvents, RunbookSweepFailures}
+}
 
 // runbookRef is the end of an alarm description naming anchor.
 func runbookRef(anchor string) string { return " Runbook: " + RunbookPath + "#" + anchor }
