@@ -39,6 +39,7 @@ func TestValidateStage(t *testing.T) {
 func TestStackResourceCounts(t *testing.T) {
 	synth(t)
 	tpl := synthesized.template
+	const queues = 6
 	for typ, n := range map[string]int{
 		"AWS::Lambda::Function":            len(config.Functions()),
 		"AWS::IAM::Role":                   len(config.Functions()) + 2, // + the state machine's, API Gateway's CloudWatch Logs role
@@ -48,9 +49,9 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Lambda::EventSourceMapping":  2,                       // stream → publisher, queue → ordering
 		"AWS::Events::EventBus":            1,
 		"AWS::Events::Archive":             1,
-		"AWS::Events::Rule":                2, // BasketCheckedOut, catalog events
-		"AWS::SQS::Queue":                  6, // order queue, its DLQ, its delivery failures, publish failures, catalog delivery and projection failures
-		"AWS::Lambda::EventInvokeConfig":   1, // the catalog projector's on-failure destination
+		"AWS::Events::Rule":                2,      // BasketCheckedOut, catalog events
+		"AWS::SQS::Queue":                  queues, // order queue, its DLQ, its delivery failures, publish failures, catalog delivery and projection failures
+		"AWS::Lambda::EventInvokeConfig":   1,      // the catalog projector's on-failure destination
 		"AWS::StepFunctions::StateMachine": 1,
 		"AWS::ApiGateway::RestApi":         1,
 		"AWS::ApiGateway::Stage":           1,
@@ -61,9 +62,10 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Cognito::UserPoolGroup":      1,                           // admin
 		"AWS::Logs::LogGroup":              len(config.Functions()) + 2, // + API access logs, workflow logs
 		"AWS::SecretsManager::Secret":      1,                           // the deployment secret
-		// One per failure queue, 3 for checkout executions, 2 per function,
-		// the publisher's lag, API 5XX and latency, forged events.
-		"AWS::CloudWatch::Alarm":     5 + 3 + 2*len(config.Functions()) + 1 + 2 + 1,
+		// One per failure queue (every queue but OrderQueue), 3 for checkout
+		// executions, 2 per function, the publisher's lag, API 5XX and
+		// latency, forged events.
+		"AWS::CloudWatch::Alarm":     queues - 1 + 3 + 2*len(config.Functions()) + 1 + 2 + 1,
 		"AWS::CloudWatch::Dashboard": 1,
 		"AWS::SNS::Topic":            1, // the alarms'
 		"AWS::SNS::TopicPolicy":      1,
