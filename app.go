@@ -2,9 +2,11 @@
 // for the stage named by the "stage" context value (default "dev"). The
 // stage "prod", or the context value production=true, marks a production
 // deployment, which synthesis refuses while the payment gateway is the
-// simulated one.
+// simulated one. The context value alarmEmail subscribes an address to the
+// stack's alarm topic (AWS sends it a confirmation mail first).
 //
 //	npx aws-cdk@2 deploy -c stage=dev     # deploy
+//	npx aws-cdk@2 deploy -c stage=prod -c alarmEmail=ops@example.com
 //	CDK_OUTDIR=cdk.out go run .           # synthesize without the CDK CLI
 package main
 
@@ -61,6 +63,13 @@ func NewApp(props *awscdk.AppProps, root string) (awscdk.App, *infra.Bundler, er
 	if err := infra.CheckPaymentGateway(stage, production, infra.GatewaySimulated); err != nil {
 		return nil, nil, err
 	}
+	alarmEmail, err := contextString(app, "alarmEmail")
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := infra.ValidateAlarmEmail(alarmEmail); err != nil {
+		return nil, nil, fmt.Errorf("context alarmEmail: %w", err)
+	}
 	// Kept next to the cloud assembly, so a warm synth relinks only what
 	// changed and `rm -rf cdk.out` clears it.
 	bundler := infra.NewStackBundler(root, filepath.Join(*app.Outdir(), ".lambda-build"))
@@ -69,6 +78,7 @@ func NewApp(props *awscdk.AppProps, root string) (awscdk.App, *infra.Bundler, er
 		Production:     production,
 		PaymentGateway: infra.GatewaySimulated,
 		Bundler:        bundler,
+		AlarmEmail:     alarmEmail,
 		StackProps: awscdk.StackProps{
 			// Deploy to the CLI's account and region; synthesis without the
 			// CLI stays environment-agnostic.
@@ -76,6 +86,18 @@ func NewApp(props *awscdk.AppProps, root string) (awscdk.App, *infra.Bundler, er
 		},
 	})
 	return app, bundler, nil
+}
+
+// contextString returns the context value key, "" when it is unset.
+func contextString(app awscdk.App, key string) (string, error) {
+	switch v := app.Node().TryGetContext(jsii.String(key)).(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	default:
+		return "", fmt.Errorf("context %s: %v: want a string", key, v)
+	}
 }
 
 // productionStages are production whatever the context says.

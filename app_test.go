@@ -3,6 +3,7 @@ package main
 import (
 	"debug/elf"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,6 +37,21 @@ func TestNewAppRejectsBadStage(t *testing.T) {
 	}, ".")
 	if err == nil || !strings.Contains(err.Error(), `"Prod_1"`) {
 		t.Fatalf("NewApp(stage=Prod_1) = %v, want an error naming the stage", err)
+	}
+}
+
+// A bad alarm e-mail is refused before anything is built, naming the
+// context key and the value.
+func TestNewAppRejectsBadAlarmEmail(t *testing.T) {
+	requireNode(t)
+	for _, v := range []any{"ops-at-example.com", 42} {
+		_, _, err := NewApp(&awscdk.AppProps{
+			Context: &map[string]any{"stage": "dev", "alarmEmail": v},
+			Outdir:  jsii.String(t.TempDir()),
+		}, ".")
+		if err == nil || !strings.Contains(err.Error(), "alarmEmail") || !strings.Contains(err.Error(), fmt.Sprint(v)) {
+			t.Errorf("NewApp(alarmEmail=%v) = %v, want an error naming alarmEmail and the value", v, err)
+		}
 	}
 }
 

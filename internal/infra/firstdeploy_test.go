@@ -77,3 +77,45 @@ func TestStateMachineLogGroupName(t *testing.T) {
 		}
 	}
 }
+
+// Lambda checks, when an on-failure destination is configured (an
+// EventInvokeConfig or an event source mapping), that the function's role
+// may already send to it ("The function's execution role does not have
+// permissions to call SendMessage"). CloudFormation creates in parallel
+// whatever does not depend on each other, so the function (which both
+// refer to) must depend on the policy that grants sqs:SendMessage on the
+// queue, or the first deployment races that check.
+func TestOnFailureGrantBeforeDestination(t *testing.T) {
+	synth(t)
+	tpl := synthesized.raw
+	checked := 0
+	for _, typ := range []string{"AWS::Lambda::EventInvokeConfig", "AWS::Lambda::EventSourceMapping"} {
+		for id, r := range tpl.ofType(typ) {
+			dc, _ := r.Properties["DestinationConfig"].(map[string]any)
+			of, _ := dc["OnFailure"].(map[string]any)
+			if of == nil {
+				continue
+			}
+			dest, _ := json.Marshal(of["Destination"])
+			checked++
+			fnRef, _ := r.Properties["FunctionName"].(map[string]any)
+			fn, _ := fnRef["Ref"].(string)
+			granted := false
+			for pid, p := range tpl.ofType("AWS::IAM::Policy") {
+				if !tpl.Resources[fn].dependsOn(pid) {
+					continue
+				}
+				doc, _ := json.Marshal(p.Properties["PolicyDocument"])
+				if strings.Contains(string(doc), "sqs:SendMessage") && strings.Contains(string(doc), string(dest)) {
+					granted = true
+				}
+			}
+			if !granted {
+				t.Errorf("%s %s: function %s does not depend on a policy granting sqs:SendMessage on %s", typ, id, fn, dest)
+			}
+		}
+	}
+	if checked < 2 {
+		t.Errorf("checked %d on-failure destinations, want the publisher's and the catalog projector's", checked)
+	}
+}

@@ -25,7 +25,20 @@ const (
 type FunctionFactory struct {
 	Bundler   *Bundler
 	Resources *Resources
+
+	created []NamedFunction
 }
+
+// NamedFunction is a function New created and its config.Function name.
+type NamedFunction struct {
+	Name     string
+	Function awslambda.Function
+}
+
+// Functions returns every function New created, in order: what the
+// stack's monitoring watches, so a function added through the factory is
+// watched too.
+func (ff *FunctionFactory) Functions() []NamedFunction { return ff.created }
 
 // FunctionOptions are the per-function settings; zero values mean the
 // defaults.
@@ -72,6 +85,7 @@ func (ff *FunctionFactory) New(scope constructs.Construct, f config.Function, op
 	})
 	fn.Node().DefaultChild().(awscdk.CfnResource).AddMetadata(jsii.String(gopackage.MetadataKey), f.Package())
 	ff.Resources.Bind(fn, f)
+	ff.created = append(ff.created, NamedFunction{Name: f.Name, Function: fn})
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Resource::* is allowed only for actions that support no resource-level " +

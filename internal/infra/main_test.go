@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testAlarmEmail is subscribed to the prod stack's alarms (dev has none).
+const testAlarmEmail = "ops@example.com"
+
 // synthesized is one app with two stages of the stack, built once per test
 // binary: bundling and jsii start-up dominate the cost of these tests.
 var synthesized struct {
@@ -81,7 +84,7 @@ func synth(t *testing.T) {
 		s.app = awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(s.dir)})
 		s.bundler = infra.NewStubBundler(root, infra.StackPackages()...)
 		s.dev = infra.NewStack(s.app, &infra.StackProps{Stage: "dev", Bundler: s.bundler})
-		s.prod = infra.NewStack(s.app, &infra.StackProps{Stage: "prod", Bundler: s.bundler})
+		s.prod = infra.NewStack(s.app, &infra.StackProps{Stage: "prod", Bundler: s.bundler, AlarmEmail: testAlarmEmail})
 		awscdk.Aspects_Of(s.app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 		s.template = assertions.Template_FromStack(s.dev.Stack, nil)
 		b, err := json.Marshal(s.template.ToJSON())

@@ -21,15 +21,29 @@ const (
 	orderQueueVisibilityFactor = 6
 	orderBatchSize             = 10
 	orderMaxReceiveCount       = 5
+	// EventBridge's delivery of a BasketCheckedOut to OrderQueue is retried
+	// (with backoff) at most this often and for at most this long, then
+	// the event goes to OrderDeliveryFailures. AWS's defaults (185 attempts
+	// over 24 h) would hold a paid-for order silently for a day; a queue
+	// EventBridge cannot reach for an hour is an incident, and the failure
+	// queue's alarm calls an operator while the order can still be redriven
+	// the same day. Errors EventBridge does not retry (a denied or deleted
+	// queue) reach the failure queue at once.
+	orderDeliveryRetryAttempts = 20
+	orderDeliveryMaxEventAge   = 1 // hour
 )
 
 // Ordering turns checked-out baskets into orders: a rule sends every
 // BasketCheckedOut of BasketSource to OrderQueue, whose consumer places the order.
 type Ordering struct {
-	Rule     awsevents.Rule
-	Queue    awssqs.Queue
-	DLQ      awssqs.Queue
-	Consumer awslambda.Function
+	Rule  awsevents.Rule
+	Queue awssqs.Queue
+	// DLQ receives the messages the consumer failed orderMaxReceiveCount times.
+	DLQ awssqs.Queue
+	// DeliveryFailures receives the events EventBridge could not put on
+	// Queue after its retries.
+	DeliveryFailures awssqs.Queue
+	Consumer         awslambda.Function
 }
 
 // NewOrdering creates the rule, the queue with its dead-letter queue, and
@@ -53,7 +67,12 @@ func NewOrdering(scope constructs.Construct, id string, bus awsevents.IEventBus,
 			DetailType: jsii.Strings(BasketCheckedOut),
 		},
 	})
-	rule.AddTarget(awseventstargets.NewSqsQueue(queue, nil))
+	deliveryFailures := newFailureQueue(c, "OrderDeliveryFailures")
+	rule.AddTarget(awseventstargets.NewSqsQueue(queue, &awseventstargets.SqsQueueProps{
+		DeadLetterQueue: deliveryFailures,
+		RetryAttempts:   jsii.Number(orderDeliveryRetryAttempts),
+		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(orderDeliveryMaxEventAge)),
+	}))
 
 	consumer := fns.New(c, config.Ordering, FunctionOptions{TimeoutSeconds: orderingTimeoutSeconds})
 	// No batching window: a poll hands over whatever is waiting (up to
@@ -63,5 +82,5 @@ func NewOrdering(scope constructs.Construct, id string, bus awsevents.IEventBus,
 		BatchSize:               jsii.Number(orderBatchSize),
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
-	return &Ordering{Rule: rule, Queue: queue, DLQ: dlq, Consumer: consumer}
+	return &Ordering{Rule: rule, Queue: queue, DLQ: dlq, DeliveryFailures: deliveryFailures, Consumer: consumer}
 }

@@ -46,6 +46,9 @@ type StackProps struct {
 	PaymentGateway string
 	// Bundler builds the functions; NewStackBundler makes the usual one.
 	Bundler *Bundler
+	// AlarmEmail, if not "", is subscribed to the alarm topic (the CDK
+	// context value alarmEmail; see ValidateAlarmEmail).
+	AlarmEmail string
 }
 
 // Stack is the whole pipeline. Its fields let tests and the app reach the
@@ -63,6 +66,8 @@ type Stack struct {
 	API        *API
 	// Secret keys card tokens and paging cursors (NewDeploymentSecret).
 	Secret awssecretsmanager.Secret
+	// Monitoring is the alarms, their topic and the dashboard.
+	Monitoring *Monitoring
 }
 
 // StackPackages returns the Go package of every function of the stack.
@@ -81,14 +86,18 @@ func NewStackBundler(root, buildDir string) *Bundler {
 }
 
 // NewStack creates the stack named StackName(props.Stage). It panics on an
-// invalid stage or a production stage with the simulated payment gateway,
-// as CDK constructs do on invalid input; check them with ValidateStage and
-// CheckPaymentGateway first to report them as errors.
+// invalid stage, a production stage with the simulated payment gateway or
+// an invalid alarm e-mail, as CDK constructs do on invalid input; check them
+// with ValidateStage, CheckPaymentGateway and ValidateAlarmEmail first to
+// report them as errors.
 func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	if err := ValidateStage(props.Stage); err != nil {
 		panic(err)
 	}
 	if err := CheckPaymentGateway(props.Stage, props.Production, props.PaymentGateway); err != nil {
+		panic(err)
+	}
+	if err := ValidateAlarmEmail(props.AlarmEmail); err != nil {
 		panic(err)
 	}
 	sp := props.StackProps
@@ -130,6 +139,27 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	identity := NewIdentity(stack, "Identity")
 	api := NewAPI(stack, "Api", props.Stage, identity.UserPool, fns)
 
+	// Last, once every function exists: each one gets its alarms. A new
+	// failure queue belongs in this list (a test fails until it is).
+	failureQueues := []FailureQueue{
+		{"OrderDLQ", ordering.DLQ, "orders the ordering function failed " + fmt.Sprint(orderMaxReceiveCount) + " times", RunbookOrderDLQ},
+		{"OrderDeliveryFailures", ordering.DeliveryFailures, "checked-out baskets EventBridge could not put on the order queue", RunbookOrderDeliveryFailures},
+		{"PublishFailures", bus.PublishFailures, "event store stream records the publisher could not put on the bus", RunbookPublishFailures},
+		{"CatalogDeliveryFailures", catalog.DeliveryFailures, "product events EventBridge could not deliver to the catalog projection", RunbookCatalogDeliveryFailures},
+		{"ProjectionFailures", catalog.ProjectionFailures, "product events the catalog projection failed on after its retries", RunbookProjectionFailures},
+		{"SweepFailures", sweeper.Failures, "ended checkouts the sweeper could not unlock after its retries", RunbookSweepFailures},
+	}
+	monitoring := NewMonitoring(stack, "Monitoring", MonitoringProps{
+		Stage:         props.Stage,
+		AlarmEmail:    props.AlarmEmail,
+		FailureQueues: failureQueues,
+		Functions:     fns.Functions(),
+		Publisher:     bus.Publisher,
+		Checkout:      checkout.StateMachine,
+		OrderQueue:    ordering.Queue,
+		API:           api.RestAPI,
+	})
+
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Value:       api.RestAPI.Url(),
 		Description: jsii.String("Base URL of the REST API"),
@@ -150,6 +180,17 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	awscdk.NewCfnOutput(stack, jsii.String("EventBusName"), &awscdk.CfnOutputProps{
 		Value: bus.Bus.EventBusName(),
 	})
+	// The runbook's commands reach the queues and the alarm topic by these
+	// (locally: ORDER_QUEUE_URL, ORDER_DLQ_URL, … in stack.env).
+	awscdk.NewCfnOutput(stack, jsii.String("OrderQueueUrl"), &awscdk.CfnOutputProps{Value: ordering.Queue.QueueUrl()})
+	for _, q := range failureQueues {
+		awscdk.NewCfnOutput(stack, jsii.String(q.Name+"Url"), &awscdk.CfnOutputProps{
+			Value:       q.Queue.QueueUrl(),
+			Description: jsii.String("Failure queue: " + q.What),
+		})
+	}
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{Value: monitoring.Topic.TopicArn()})
+	awscdk.NewCfnOutput(stack, jsii.String("DashboardName"), &awscdk.CfnOutputProps{Value: monitoring.Dashboard.DashboardName()})
 	// The table names let shopstream-audit reach the event store and the
 	// read models: each output key, in UPPER_SNAKE_CASE, is the variable
 	// internal/config reads (EventsTable → EVENTS_TABLE).
@@ -161,7 +202,7 @@ func NewStack(scope constructs.Construct, props *StackProps) *Stack {
 	}
 
 	return &Stack{Stack: stack, Events: events, ReadModels: readModels, EventBus: bus,
-		Ordering: ordering, Catalog: catalog, Checkout: checkout, Sweeper: sweeper, Identity: identity, API: api, Secret: secret}
+		Ordering: ordering, Catalog: catalog, Checkout: checkout, Sweeper: sweeper, Identity: identity, API: api, Secret: secret, Monitoring: monitoring}
 }
 
 // StateMachineLogsPrefix starts the name of every state machine's log

@@ -39,6 +39,7 @@ func TestValidateStage(t *testing.T) {
 func TestStackResourceCounts(t *testing.T) {
 	synth(t)
 	tpl := synthesized.template
+	const queues = 7
 	for typ, n := range map[string]int{
 		"AWS::Lambda::Function":            len(config.Functions()),
 		"AWS::IAM::Role":                   len(config.Functions()) + 2, // + the state machine's, API Gateway's CloudWatch Logs role
@@ -48,9 +49,9 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Lambda::EventSourceMapping":  2,                       // stream → publisher, queue → ordering
 		"AWS::Events::EventBus":            1,
 		"AWS::Events::Archive":             1,
-		"AWS::Events::Rule":                3, // BasketCheckedOut, catalog events, ended checkouts
-		"AWS::SQS::Queue":                  5, // order queue, its DLQ, publish failures, delivery failures, sweep failures
-		"AWS::Lambda::EventInvokeConfig":   1, // the sweeper's
+		"AWS::Events::Rule":                3,      // BasketCheckedOut, catalog events, ended checkouts
+		"AWS::SQS::Queue":                  queues, // order queue, its DLQ, its delivery failures, publish failures, catalog delivery and projection failures, sweep failures
+		"AWS::Lambda::EventInvokeConfig":   2,      // the catalog projector's and the sweeper's on-failure destinations
 		"AWS::StepFunctions::StateMachine": 1,
 		"AWS::ApiGateway::RestApi":         1,
 		"AWS::ApiGateway::Stage":           1,
@@ -61,6 +62,14 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Cognito::UserPoolGroup":      1,                           // admin
 		"AWS::Logs::LogGroup":              len(config.Functions()) + 2, // + API access logs, workflow logs
 		"AWS::SecretsManager::Secret":      1,                           // the deployment secret
+		// One per failure queue (every queue but OrderQueue), 3 for checkout
+		// executions, 2 per function, the publisher's lag, API 5XX and
+		// latency, forged events.
+		"AWS::CloudWatch::Alarm":     queues - 1 + 3 + 2*len(config.Functions()) + 1 + 2 + 1,
+		"AWS::CloudWatch::Dashboard": 1,
+		"AWS::SNS::Topic":            1, // the alarms'
+		"AWS::SNS::TopicPolicy":      1,
+		"AWS::KMS::Key":              1, // encrypts the alarm topic
 	} {
 		tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n))
 	}
@@ -73,7 +82,8 @@ func TestStackResourceCounts(t *testing.T) {
 		"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::SQS::Queue",
 		"AWS::StepFunctions::StateMachine", "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::Logs::LogGroup",
 		"AWS::ApiGateway::Authorizer", "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
-		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account", "AWS::Lambda::EventInvokeConfig"}
+		"AWS::SecretsManager::Secret", "AWS::ApiGateway::Account", "AWS::Lambda::EventInvokeConfig",
+		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard", "AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::KMS::Key"}
 	for id, r := range synthesized.raw.Resources {
 		if !slices.Contains(known, r.Type) && !slices.Contains(counted, r.Type) {
 			t.Errorf("unexpected resource %s of type %s", id, r.Type)
@@ -301,14 +311,15 @@ func resourceNames(logs string) map[string]string {
 		"<" + events + ".StreamArn>":        "events stream",
 		"<" + catalog + ".Arn>":             "catalog",
 		"<" + catalog + ".Arn>/index/" + infra.CatalogByCategory: "catalog/index/byCategory",
-		"<" + orders + ".Arn>":                                "orders",
-		"<" + orders + ".Arn>/index/" + infra.OrdersByOrderID: "orders/index/byOrderId",
-		"<" + logicalID(s.EventBus.Bus) + ".Arn>":             "bus",
-		"<" + logicalID(s.EventBus.PublishFailures) + ".Arn>": "publish failures",
-		"<" + logicalID(s.Ordering.Queue) + ".Arn>":           "order queue",
-		"<" + logicalID(s.Sweeper.Failures) + ".Arn>":         "sweep failures",
-		"<" + machine + ">":                                   "machine",
-		"<" + logicalID(s.Secret) + ">":                       "deployment secret",
+		"<" + orders + ".Arn>":                                  "orders",
+		"<" + orders + ".Arn>/index/" + infra.OrdersByOrderID:   "orders/index/byOrderId",
+		"<" + logicalID(s.EventBus.Bus) + ".Arn>":               "bus",
+		"<" + logicalID(s.EventBus.PublishFailures) + ".Arn>":   "publish failures",
+		"<" + logicalID(s.Ordering.Queue) + ".Arn>":             "order queue",
+		"<" + logicalID(s.Catalog.ProjectionFailures) + ".Arn>": "projection failures",
+		"<" + logicalID(s.Sweeper.Failures) + ".Arn>":           "sweep failures",
+		"<" + machine + ">":                                     "machine",
+		"<" + logicalID(s.Secret) + ">":                         "deployment secret",
 		"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<select 6 of <split \":\" <" + machine + ">>>:*": "machine executions",
 	}
 }
@@ -408,6 +419,9 @@ func TestRolePolicies(t *testing.T) {
 		config.CatalogProjection.Name: {
 			{"events", query, leading("product-")},
 			{"catalog", "dynamodb:PutItem", ""},
+			// Its on-failure destination (CDK's grant): Lambda sends the
+			// record with the function's role.
+			{"projection failures", "sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage", ""},
 		},
 		config.PriceBasket.Name: {
 			{"events", appendActs, leading("basket-")},
@@ -523,7 +537,23 @@ func TestCheckoutToOrdering(t *testing.T) {
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 		"EventBusName": ref(logicalID(s.EventBus.Bus)),
 		"EventPattern": map[string]any{"source": []any{infra.BasketSource}, "detail-type": []any{infra.BasketCheckedOut}},
-		"Targets":      []any{assertions.Match_ObjectLike(&map[string]any{"Arn": getAtt(queue, "Arn")})},
+		"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
+			"Arn":              getAtt(queue, "Arn"),
+			"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 20, "MaximumEventAgeInSeconds": 3600},
+			"DeadLetterConfig": map[string]any{"Arn": getAtt(logicalID(s.Ordering.DeliveryFailures), "Arn")},
+		})},
+	})
+	// EventBridge may send to the failure queue, only for this rule.
+	tpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
+		"Queues": []any{ref(logicalID(s.Ordering.DeliveryFailures))},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+			assertions.Match_ObjectLike(&map[string]any{
+				"Effect":    "Allow",
+				"Action":    "sqs:SendMessage",
+				"Principal": map[string]any{"Service": "events.amazonaws.com"},
+				"Condition": map[string]any{"ArnEquals": map[string]any{"aws:SourceArn": getAtt(logicalID(s.Ordering.Rule), "Arn")}},
+			}),
+		})},
 	})
 	q := synthesized.raw.Resources[queue].Properties
 	if got := q["RedrivePolicy"]; !reflect.DeepEqual(got, map[string]any{
@@ -570,8 +600,20 @@ func TestCatalogProjectionAndArchive(t *testing.T) {
 		"EventPattern": map[string]any{"source": []any{infra.CatalogSource}},
 		"Targets": []any{assertions.Match_ObjectLike(&map[string]any{
 			"Arn":              getAtt(logicalID(s.Catalog.Projector), "Arn"),
+			"RetryPolicy":      map[string]any{"MaximumRetryAttempts": 20, "MaximumEventAgeInSeconds": 86400},
 			"DeadLetterConfig": map[string]any{"Arn": getAtt(logicalID(s.Catalog.DeliveryFailures), "Arn")},
 		})},
+	})
+	// The projector's own failures, after Lambda's asynchronous retries,
+	// go to a queue of their own.
+	tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), map[string]any{
+		"FunctionName":             ref(logicalID(s.Catalog.Projector)),
+		"Qualifier":                "$LATEST",
+		"MaximumRetryAttempts":     2,
+		"MaximumEventAgeInSeconds": 3600,
+		"DestinationConfig": map[string]any{"OnFailure": map[string]any{
+			"Destination": getAtt(logicalID(s.Catalog.ProjectionFailures), "Arn"),
+		}},
 	})
 	tpl.HasResourceProperties(jsii.String("AWS::Events::Archive"), map[string]any{
 		"SourceArn":    getAtt(logicalID(s.EventBus.Bus), "Arn"),

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	ddbstore "github.com/shopstream/shopstream/eventstore/dynamodb"
 	"github.com/shopstream/shopstream/internal/audit"
@@ -44,8 +45,14 @@ commands:
   verify                            rebuild every read model from the events and report differences, and check that
                                     every unit a product holds is reserved by a running or confirmed checkout (exit 3 on drift)
   replay -since TIME                re-publish events recorded at or after TIME (RFC 3339) to the bus
+  replay -failures                  drain the publisher's failure queue (PUBLISH_FAILURES_URL): re-publish the
+                                    events of each failed stream batch, then delete its record
   executions [-status S] [-limit N] list checkout executions with their steps
 `
+
+// PublishFailuresURL names the variable holding the URL of the publisher's
+// failure queue (the stack output PublishFailuresUrl).
+const PublishFailuresURL = "PUBLISH_FAILURES_URL"
 
 // Run runs one command with args (without the program name).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -109,20 +116,36 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "replay":
 		rfs := flag.NewFlagSet("replay", flag.ContinueOnError)
 		rfs.SetOutput(stderr)
-		since := rfs.String("since", "", "replay events recorded at or after this RFC 3339 time (required)")
+		since := rfs.String("since", "", "replay events recorded at or after this RFC 3339 time")
+		failures := rfs.Bool("failures", false, "replay the windows of the stream failure records in "+PublishFailuresURL+", deleting each record once replayed")
 		if err := rfs.Parse(rest); err != nil {
 			return err
 		}
-		at, err := time.Parse(time.RFC3339, *since)
-		if err != nil {
-			return fmt.Errorf("-since %q: want an RFC 3339 time such as 2026-11-26T00:00:00Z", *since)
+		if *failures == (*since != "") {
+			return fmt.Errorf("replay: -since %q, -failures %v: give exactly one of them", *since, *failures)
+		}
+		var at time.Time
+		if !*failures {
+			if at, err = time.Parse(time.RFC3339, *since); err != nil {
+				return fmt.Errorf("-since %q: want an RFC 3339 time such as 2026-11-26T00:00:00Z", *since)
+			}
 		}
 		cfg, err := config.LoadFrom(lookup, config.EventsTable, config.EventBusName)
 		if err != nil {
 			return err
 		}
-		n, err := audit.Replay(ctx, ddbstore.New(dynamodb.NewFromConfig(awsCfg), cfg.EventsTable), registry.Default(),
-			publish.Sender{Bus: eventbridge.NewFromConfig(awsCfg)}, cfg.EventBusName, at, stderr)
+		store := ddbstore.New(dynamodb.NewFromConfig(awsCfg), cfg.EventsTable)
+		bus := publish.Sender{Bus: eventbridge.NewFromConfig(awsCfg)}
+		if *failures {
+			queueURL, ok := lookup(PublishFailuresURL)
+			if !ok || queueURL == "" {
+				return fmt.Errorf("replay -failures: %s is not set: the stack output PublishFailuresUrl (stack.env has it)", PublishFailuresURL)
+			}
+			res, err := audit.ReplayFailures(ctx, store, registry.Default(), bus, cfg.EventBusName, sqs.NewFromConfig(awsCfg), queueURL, stderr)
+			fmt.Fprintf(stdout, "%d failure records replayed (%d events to %s), %d kept\n", res.Records, res.Events, cfg.EventBusName, res.Rejected)
+			return err
+		}
+		n, err := audit.Replay(ctx, store, registry.Default(), bus, cfg.EventBusName, at, stderr)
 		if err != nil {
 			return err
 		}

@@ -52,6 +52,7 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{[]string{"executions", "-status", "DONE"}, `-status "DONE"`},
 		{[]string{"replay"}, `-since ""`},
 		{[]string{"replay", "-since", "yesterday"}, `-since "yesterday"`},
+		{[]string{"replay", "-failures", "-since", "2026-11-26T00:00:00Z"}, "give exactly one"},
 		{[]string{"-env-file", "/nonexistent/env", "verify"}, "env file"},
 	}
 	for _, tt := range tests {
