@@ -54,7 +54,8 @@ func Errorf(typ, format string, args ...any) *Error {
 // mounted handlers.
 type Server struct {
 	mu       sync.RWMutex
-	services map[string]service // by target prefix
+	services map[string]service      // by target prefix
+	query    map[string]queryService // by SigV4 signing name
 	mux      *http.ServeMux
 	authz    Authorizer // nil: enforcement off
 	Log      *slog.Logger
@@ -110,6 +111,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
+	if isQuery(r) {
+		s.serveQuery(w, r)
+		return
+	}
 	start := time.Now()
 	target := r.Header.Get("X-Amz-Target")
 	svc, op, unknown := s.lookup(target)
