@@ -36,7 +36,9 @@ type env struct {
 	srv   *awsapi.Server
 }
 
-func newEnv(t testing.TB, db *state.DB, samplers ...cloudwatch.Sampler) *env {
+// newEnv serves the three services on db (a fresh store when nil); the
+// SQS queues' depths are CloudWatch's gauges, as the runtime wires them.
+func newEnv(t testing.TB, db *state.DB) *env {
 	t.Helper()
 	if db == nil {
 		db = localtest.OpenDB(t, "")
@@ -52,7 +54,7 @@ func newEnv(t testing.TB, db *state.DB, samplers ...cloudwatch.Sampler) *env {
 		t.Fatal(err)
 	}
 	e.sns.Register(srv)
-	if e.cw, err = cloudwatch.New(db, cloudwatch.Options{Now: e.clock.Now, Notifier: e.sns, Samplers: samplers}); err != nil {
+	if e.cw, err = cloudwatch.New(db, cloudwatch.Options{Now: e.clock.Now, Notifier: e.sns, Samplers: []cloudwatch.Sampler{e.sqs}}); err != nil {
 		t.Fatal(err)
 	}
 	e.cw.Register(srv)
@@ -78,6 +80,21 @@ func (e *env) call(t testing.TB, op string, in any) (int, map[string]any, string
 		t.Fatalf("%s: body %q is not JSON: %v", op, body, err)
 	}
 	return resp.StatusCode, out, resp.Header.Get("x-amzn-query-error")
+}
+
+// sqsCall makes an SQS JSON request and fails the test unless it succeeds.
+func (e *env) sqsCall(t testing.TB, op string, in any) map[string]any {
+	t.Helper()
+	raw, _ := json.Marshal(in)
+	out, err := e.srv.Call(context.Background(), sqs.TargetPrefix+"."+op, raw)
+	if err != nil {
+		t.Fatalf("%s: %v", op, err)
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // must calls op and fails the test unless it succeeds.

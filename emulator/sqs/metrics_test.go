@@ -1,0 +1,75 @@
+package sqs_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/shopstream/shopstream/emulator/localtest"
+	"github.com/shopstream/shopstream/emulator/sqs"
+	"github.com/shopstream/shopstream/emulator/telemetry"
+	"github.com/shopstream/shopstream/internal/testutil/awstest"
+)
+
+// sums adds up the recorded values per metric and queue.
+type sums struct {
+	mu sync.Mutex
+	m  map[string]float64
+}
+
+func (s *sums) Record(d telemetry.Datum) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[d.Name+"/"+d.Dimensions["QueueName"]] += d.Value
+}
+
+func (s *sums) get(k string) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[k]
+}
+
+func TestMetrics(t *testing.T) {
+	c := newClock()
+	rec := &sums{m: map[string]float64{}}
+	srv, url := localtest.Serve(t)
+	svc, err := sqs.New(localtest.OpenDB(t, ""), sqs.Options{BaseURL: url, Now: c.Now, Metrics: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Register(srv)
+	e := &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(url)), clock: c}
+	q := e.createQueue(t, "q", nil)
+	e.send(t, q, "a")
+	_, err = e.client.SendMessageBatch(context.Background(), &awssqs.SendMessageBatchInput{QueueUrl: aws.String(q),
+		Entries: []types.SendMessageBatchRequestEntry{{Id: aws.String("1"), MessageBody: aws.String("b")}, {Id: aws.String("2"), MessageBody: aws.String("c")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(90 * time.Second)
+	got := e.receive(t, q)
+	if _, err := e.client.DeleteMessage(context.Background(), &awssqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: got[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]float64{"NumberOfMessagesSent/q": 3, "NumberOfMessagesReceived/q": 3, "NumberOfMessagesDeleted/q": 1} {
+		if v := rec.get(k); v != want {
+			t.Errorf("%s = %v, want %v", k, v, want)
+		}
+	}
+	gauges := map[string]float64{}
+	for _, d := range svc.Sample(c.Now()) {
+		gauges[d.Name] = d.Value
+	}
+	want := map[string]float64{"ApproximateNumberOfMessagesVisible": 0, "ApproximateNumberOfMessagesNotVisible": 2,
+		"ApproximateNumberOfMessagesDelayed": 0, "ApproximateAgeOfOldestMessage": 90}
+	for k, v := range want {
+		if g, ok := gauges[k]; !ok || g != v {
+			t.Errorf("%s = %v (reported %v), want %v", k, g, ok, v)
+		}
+	}
+}
