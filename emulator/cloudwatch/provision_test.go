@@ -116,10 +116,10 @@ func TestProvisionAlarmTopicAndDashboard(t *testing.T) {
 
 func TestProvisionRejectsWhatIsNotEmulated(t *testing.T) {
 	cases := map[string]string{
-		`"Metrics": [{"Id": "e1", "Expression": "m1 + m2"}]`:                  "metric math expressions",
-		`"Namespace": "N", "MetricName": "M", "Statistic": "tm99", "Period": 60`: "Statistic",
+		`"Metrics": [{"Id": "e1", "Expression": "m1 + m2"}]`:                             "metric math expressions",
+		`"Namespace": "N", "MetricName": "M", "Statistic": "tm99", "Period": 60`:         "Statistic",
 		`"Namespace": "N", "MetricName": "M", "ExtendedStatistic": "tm99", "Period": 60`: "only percentiles",
-		`"Namespace": "N", "MetricName": "M", "Statistic": "Sum", "Period": 10`:   "high resolution",
+		`"Namespace": "N", "MetricName": "M", "Statistic": "Sum", "Period": 10`:          "high resolution",
 	}
 	for props, want := range cases {
 		e := newEnv(t, nil)

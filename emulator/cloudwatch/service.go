@@ -158,6 +158,16 @@ func (s *Service) del(bucket []byte, key string) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete([]byte(key)) })
 }
 
+// Connect sets the notifier and adds samplers after New, for a runtime
+// whose services depend on each other (SQS records its counts here and is
+// sampled for its depths; SNS delivers to SQS). Call it before Start.
+func (s *Service) Connect(n Notifier, samplers ...Sampler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifier = n
+	s.samplers = append(s.samplers, samplers...)
+}
+
 // Record implements telemetry.Metrics.
 func (s *Service) Record(d telemetry.Datum) {
 	if d.Namespace == "" || d.Name == "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/gopackage"
 	"github.com/shopstream/shopstream/emulator/stack"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // Resource types this service provisions.
@@ -81,6 +82,8 @@ type Config struct {
 	Log *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Metrics receives each invocation's AWS/Lambda metrics (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Credentials are the AWS credentials a function's processes get.
@@ -504,6 +507,7 @@ func (s *Service) runOn(fn *function, inv *invocation) (result, error) {
 			s.discard(fn, sb)
 		}
 		s.logInvoke(fn, inv, r, cold, start)
+		s.recordInvoke(fn, r, start)
 		return r, nil
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/apigateway"
 	"github.com/shopstream/shopstream/emulator/awsapi"
+	"github.com/shopstream/shopstream/emulator/cloudwatch"
 	"github.com/shopstream/shopstream/emulator/cognito"
 	"github.com/shopstream/shopstream/emulator/dynamodb"
 	"github.com/shopstream/shopstream/emulator/esm"
@@ -27,6 +28,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/iam"
 	"github.com/shopstream/shopstream/emulator/lambda"
 	"github.com/shopstream/shopstream/emulator/secretsmanager"
+	"github.com/shopstream/shopstream/emulator/sns"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
@@ -174,6 +176,8 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		svc.iam.Watch(svc.apigateway),
 		svc.cognito,
 		svc.iam,
+		svc.cloudwatch,
+		svc.sns,
 	)
 	if err != nil {
 		return nil, err
@@ -209,6 +213,8 @@ type services struct {
 	apigateway     *apigateway.Service
 	cognito        *cognito.Service
 	iam            *iam.Service
+	cloudwatch     *cloudwatch.Service
+	sns            *sns.Service
 }
 
 // startServices builds every service over db, registers their APIs on the
@@ -230,6 +236,13 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	} else {
 		log.Info("IAM is not enforced: every function gets the shared dummy credentials and every call is allowed")
 	}
+	// CloudWatch first: the other services record their metrics into it.
+	if svc.cloudwatch, err = cloudwatch.New(db, cloudwatch.Options{TimeScale: rt.cfg.TimeScale, Log: log}); err != nil {
+		return nil, err
+	}
+	svc.cloudwatch.Register(endpoint)
+	metrics := svc.cloudwatch
+
 	if svc.dynamodb, err = dynamodb.New(db, nil); err != nil {
 		return nil, err
 	}
@@ -242,22 +255,38 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		Credentials: credentials,
 		Output:      rt.cfg.Output,
 		Log:         log,
+		Metrics:     metrics,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)
 
-	if svc.sqs, err = sqs.New(db, sqs.Options{BaseURL: rt.awsURL, TimeScale: rt.cfg.TimeScale}); err != nil {
+	if svc.sqs, err = sqs.New(db, sqs.Options{BaseURL: rt.awsURL, TimeScale: rt.cfg.TimeScale, Metrics: metrics}); err != nil {
 		return nil, err
 	}
 	svc.sqs.Register(endpoint)
 	svc.iam.ResourcePolicies(svc.sqs.QueuePolicy)
+
+	// SNS delivers alarm notifications; e-mail goes to <data>/sns-email.log
+	// (in memory: the log line only). CloudWatch samples the queue depths
+	// and evaluates the alarms once a (scaled) minute.
+	emailLog := ""
+	if !rt.cfg.InMemory {
+		emailLog = filepath.Join(rt.cfg.DataDir, "sns-email.log")
+	}
+	if svc.sns, err = sns.New(db, sns.Options{Queues: svc.sqs, EmailLog: emailLog, BaseURL: rt.awsURL, Log: log}); err != nil {
+		return nil, err
+	}
+	svc.sns.Register(endpoint)
+	svc.cloudwatch.Connect(svc.sns, svc.sqs)
+	svc.cloudwatch.Start()
+	rt.onClose(svc.cloudwatch.Close)
 
 	if svc.secretsmanager, err = secretsmanager.New(db, secretsmanager.Options{}); err != nil {
 		return nil, err
 	}
 	svc.secretsmanager.Register(endpoint)
 
-	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log})
+	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +300,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	svc.eventbridge.Register(endpoint)
 	rt.onClose(svc.eventbridge.Close)
 
-	if svc.esm, err = esm.New(esm.Config{Caller: endpoint, Invoker: svc.lambda, DB: db, Log: log}); err != nil {
+	if svc.esm, err = esm.New(esm.Config{Caller: endpoint, Invoker: svc.lambda, DB: db, Log: log, Metrics: metrics}); err != nil {
 		return nil, err
 	}
 	rt.onClose(svc.esm.Close)
@@ -287,7 +316,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		// which the functions' AWS::Lambda::Permission must allow.
 		invoker = svc.iam.APIGateway(svc.lambda)
 	}
-	svc.apigateway = apigateway.New(invoker, apigateway.Options{Log: log, Verifier: svc.cognito})
+	svc.apigateway = apigateway.New(invoker, apigateway.Options{Log: log, Verifier: svc.cognito, Metrics: metrics})
 	return &svc, nil
 }
 

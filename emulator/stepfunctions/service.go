@@ -13,6 +13,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
 	"github.com/shopstream/shopstream/emulator/stepfunctions/asl"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of the Step Functions API.
@@ -29,6 +30,8 @@ type Options struct {
 	// tests); 0 means 1.
 	TimeScale float64
 	Log       *slog.Logger
+	// Metrics receives the AWS/States execution metrics (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Service is the local Step Functions.
@@ -38,6 +41,7 @@ type Service struct {
 	clock   asl.Clock
 	scale   float64
 	log     *slog.Logger
+	metrics telemetry.Metrics
 
 	// srv is the endpoint Register attached the service to; SDK task
 	// integrations call the other emulated services through it.
@@ -63,7 +67,7 @@ func New(db *state.DB, opts Options) (*Service, error) {
 		return nil, errors.New("stepfunctions: a state store is required")
 	}
 	s := &Service{
-		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log,
+		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log, metrics: telemetry.OrMetrics(opts.Metrics),
 		machines: map[string]*machine{}, executions: map[string]*execution{},
 	}
 	if s.clock == nil {
