@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -90,6 +91,12 @@ func (s *Service) evaluate(a *alarm, now time.Time) (outcome, bool) {
 	next := StateOK
 	if breaching >= a.DatapointsToAlarm {
 		next = StateAlarm
+	}
+	if present == 0 { // notBreaching or breaching: AWS says how it treated the gap
+		treated := map[string]string{StateOK: "NonBreaching", StateAlarm: "Breaching"}[next]
+		reason := fmt.Sprintf("Threshold Crossed: no datapoints were received for %s and %s treated as [%s].",
+			plural(len(points), "period", "periods"), plural(len(points), "missing datapoint was", "missing datapoints were"), treated)
+		return outcome{state: next, reason: reason, reasonData: data}, true
 	}
 	return outcome{state: next, reason: thresholdReason(a, points, next, breaching), reasonData: data}, true
 }
@@ -193,7 +200,12 @@ func (s *Service) transition(a *alarm, o outcome, now time.Time) (transition, er
 		"newState": map[string]any{"stateValue": o.state, "stateReason": o.reason, "stateReasonData": json.RawMessage(orEmptyObject(o.reasonData))},
 	})
 	a.addHistory(historyItem{Time: now, Type: "StateUpdate", Summary: "Alarm updated from " + old + " to " + o.state, Data: string(hist)})
-	s.log.Info(fmt.Sprintf("cloudwatch: alarm %s %s -> %s: %s", a.AlarmName, old, o.state, o.reason))
+	// Every alarm leaves INSUFFICIENT_DATA at start: only ALARM is news.
+	level := slog.LevelDebug
+	if o.state == StateAlarm || old == StateAlarm {
+		level = slog.LevelInfo
+	}
+	s.log.Log(context.Background(), level, fmt.Sprintf("cloudwatch: alarm %s %s -> %s: %s", a.AlarmName, old, o.state, o.reason))
 	if err := s.put(bucketAlarms, a.AlarmName, a); err != nil {
 		return transition{}, err
 	}
