@@ -2,7 +2,6 @@ package sqs_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,31 +11,12 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/emulator/sqs"
-	"github.com/shopstream/shopstream/emulator/telemetry"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
 )
 
-// sums adds up the recorded values per metric and queue.
-type sums struct {
-	mu sync.Mutex
-	m  map[string]float64
-}
-
-func (s *sums) Record(d telemetry.Datum) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[d.Name+"/"+d.Dimensions["QueueName"]] += d.Value
-}
-
-func (s *sums) get(k string) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[k]
-}
-
 func TestMetrics(t *testing.T) {
 	c := newClock()
-	rec := &sums{m: map[string]float64{}}
+	rec := &localtest.Metrics{}
 	srv, url := localtest.Serve(t)
 	svc, err := sqs.New(localtest.OpenDB(t, ""), sqs.Options{BaseURL: url, Now: c.Now, Metrics: rec})
 	if err != nil {
@@ -56,8 +36,8 @@ func TestMetrics(t *testing.T) {
 	if _, err := e.client.DeleteMessage(context.Background(), &awssqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: got[0].ReceiptHandle}); err != nil {
 		t.Fatal(err)
 	}
-	for k, want := range map[string]float64{"NumberOfMessagesSent/q": 3, "NumberOfMessagesReceived/q": 3, "NumberOfMessagesDeleted/q": 1} {
-		if v := rec.get(k); v != want {
+	for k, want := range map[string]float64{"NumberOfMessagesSent": 3, "NumberOfMessagesReceived": 3, "NumberOfMessagesDeleted": 1} {
+		if v := rec.Sum("AWS/SQS", k, map[string]string{"QueueName": "q"}); v != want {
 			t.Errorf("%s = %v, want %v", k, v, want)
 		}
 	}
