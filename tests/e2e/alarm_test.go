@@ -331,4 +331,3 @@ func emailed(t *testing.T, path, addr, subject string) bool {
 	}
 	return false
 }
-
