@@ -249,37 +249,40 @@ func (s *Service) act(tr transition) {
 		return
 	}
 	subject, message := notification(a, tr.oldState)
+	s.mu.Lock()
+	notifier := s.notifier
+	s.mu.Unlock()
 	for _, arn := range actions {
 		if !strings.HasPrefix(arn, "arn:aws:sns:") {
 			s.log.Info(fmt.Sprintf("notice: alarm %s: action %s is not run locally (only SNS topics are)", a.AlarmName, arn))
 			continue
 		}
-		if s.notifier == nil {
+		if notifier == nil {
 			s.log.Info(fmt.Sprintf("notice: alarm %s: no SNS to publish to %s", a.AlarmName, arn))
 			continue
 		}
-		status := "succeeded"
-		if _, err := s.notifier.Publish(context.Background(), arn, subject, message); err != nil {
-			status = "failed"
+		_, err := notifier.Publish(context.Background(), arn, subject, message)
+		if err != nil {
 			s.log.Error("cloudwatch: alarm action failed", "alarm", a.AlarmName, "action", arn, "err", err)
 		}
-		s.recordAction(a.AlarmName, arn, status)
+		s.recordAction(a.AlarmName, arn, err == nil)
 	}
 }
 
 // recordAction adds an Action history item to the alarm.
-func (s *Service) recordAction(name, arn, status string) {
+func (s *Service) recordAction(name, arn string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.alarms[name]
 	if a == nil {
 		return
 	}
-	data, _ := json.Marshal(map[string]any{"actionState": map[bool]string{true: "Succeeded", false: "Failed"}[status == "succeeded"], "notificationResource": arn})
-	a.addHistory(historyItem{Time: s.now(), Type: "Action", Summary: "Successfully executed action " + arn, Data: string(data)})
-	if status != "succeeded" {
-		a.History[len(a.History)-1].Summary = "Failed to execute action " + arn
+	state, summary := "Succeeded", "Successfully executed action "+arn
+	if !ok {
+		state, summary = "Failed", "Failed to execute action "+arn
 	}
+	data, _ := json.Marshal(map[string]any{"actionState": state, "notificationResource": arn})
+	a.addHistory(historyItem{Time: s.now(), Type: "Action", Summary: summary, Data: string(data)})
 	if err := s.put(bucketAlarms, a.AlarmName, a); err != nil {
 		s.log.Error("cloudwatch: alarm history not saved", "alarm", name, "err", err)
 	}

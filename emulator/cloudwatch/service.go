@@ -214,7 +214,10 @@ func (s *Service) Close(context.Context) error {
 // an injected clock.
 func (s *Service) Tick() {
 	now := s.now()
-	for _, sm := range s.samplers {
+	s.mu.Lock()
+	samplers := s.samplers
+	s.mu.Unlock()
+	for _, sm := range samplers {
 		for _, d := range sm.Sample(now) {
 			if d.Time.IsZero() {
 				d.Time = now

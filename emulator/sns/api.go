@@ -3,6 +3,7 @@ package sns
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -37,8 +38,9 @@ func (s *Service) Register(srv *awsapi.Server) {
 
 // authError reshapes a denial as SNS reports it (AuthorizationError, 403).
 func authError(err error) error {
-	if awsapi.IsAccessDenied(err) {
-		return &awsapi.Error{Type: "AuthorizationError", Message: err.(*awsapi.Error).Message, Status: http.StatusForbidden}
+	var ae *awsapi.Error
+	if errors.As(err, &ae) && awsapi.IsAccessDenied(ae) {
+		return &awsapi.Error{Type: "AuthorizationError", Message: ae.Message, Status: http.StatusForbidden}
 	}
 	return err
 }
