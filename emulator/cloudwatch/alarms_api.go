@@ -161,6 +161,42 @@ func (s *Service) describeAlarms(_ context.Context, body []byte) (any, error) {
 	return out, nil
 }
 
+// describeAlarmsForMetric lists the alarms on one metric, as
+// DescribeAlarmsForMetric does: same namespace, name and dimensions, and
+// the statistic, period and unit when given.
+func (s *Service) describeAlarmsForMetric(_ context.Context, body []byte) (any, error) {
+	var in struct {
+		Namespace, MetricName, Statistic, ExtendedStatistic, Unit string
+		Dimensions                                                []Dimension
+		Period                                                    int
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Namespace == "":
+		return nil, missingParameter("Namespace")
+	case in.MetricName == "":
+		return nil, missingParameter("MetricName")
+	}
+	key := Metric{Namespace: in.Namespace, MetricName: in.MetricName, Dimensions: in.Dimensions}.normalized().key()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	matched := []map[string]any{}
+	for _, a := range s.sortedAlarms() {
+		switch {
+		case a.metric().key() != key,
+			in.Statistic != "" && a.Statistic != in.Statistic,
+			in.ExtendedStatistic != "" && a.ExtendedStatistic != in.ExtendedStatistic,
+			in.Period != 0 && a.Period != in.Period,
+			in.Unit != "" && a.Unit != in.Unit:
+			continue
+		}
+		matched = append(matched, a.render())
+	}
+	return map[string]any{"MetricAlarms": matched}, nil
+}
+
 func hasPrefixed(prefix string, lists ...[]string) bool {
 	for _, l := range lists {
 		for _, a := range l {

@@ -120,6 +120,15 @@ func TestDescribeAlarmsFiltersAndPages(t *testing.T) {
 	if fmt.Sprint(names) != "[q-0 q-1 q-2 q-3 q-4]" {
 		t.Fatalf("paged names: %v", names)
 	}
+	forMetric := e.must(t, "DescribeAlarmsForMetric", map[string]any{"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+		"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": "dlq"}}, "Statistic": "Maximum"})["MetricAlarms"].([]any)
+	if len(forMetric) != 6 {
+		t.Errorf("DescribeAlarmsForMetric: %d alarms, want 6", len(forMetric))
+	}
+	if other := e.must(t, "DescribeAlarmsForMetric", map[string]any{"Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
+		"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": "other"}}})["MetricAlarms"].([]any); len(other) != 0 {
+		t.Errorf("DescribeAlarmsForMetric on another queue: %v", other)
+	}
 	out := e.must(t, "DescribeAlarms", map[string]any{"StateValue": "ALARM"})
 	as := out["MetricAlarms"].([]any)
 	if len(as) != 1 || as[0].(map[string]any)["AlarmName"] != "q-3" || as[0].(map[string]any)["StateReason"] != "testing" {

@@ -234,7 +234,7 @@ func (s *Service) Register(srv *awsapi.Server) {
 	ops := map[string]func(context.Context, []byte) (any, error){
 		"PutMetricData": s.putMetricData, "GetMetricStatistics": s.getMetricStatistics,
 		"GetMetricData": s.getMetricData, "ListMetrics": s.listMetrics,
-		"PutMetricAlarm": s.putMetricAlarm, "DescribeAlarms": s.describeAlarms,
+		"PutMetricAlarm": s.putMetricAlarm, "DescribeAlarms": s.describeAlarms, "DescribeAlarmsForMetric": s.describeAlarmsForMetric,
 		"DeleteAlarms": s.deleteAlarms, "SetAlarmState": s.setAlarmState,
 		"DescribeAlarmHistory": s.describeAlarmHistory,
 		"EnableAlarmActions":   s.enableAlarmActions, "DisableAlarmActions": s.disableAlarmActions,
