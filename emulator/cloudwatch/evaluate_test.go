@@ -146,3 +146,26 @@ func TestMOutOfNAndMissingData(t *testing.T) {
 		})
 	}
 }
+
+func TestALateCycleSkipsNoMinute(t *testing.T) {
+	e := newEnv(t, nil)
+	e.must(t, "PutMetricAlarm", dlqAlarm("errors", map[string]any{"Namespace": "Shop", "MetricName": "Errors", "Dimensions": []any{},
+		"Statistic": "Sum", "TreatMissingData": "notBreaching"}))
+	e.clock.Advance(10e9)
+	e.record("Shop", "Errors", nil, 1) // in the minute 04:00
+	e.clock.Advance(20e9)
+	e.cw.Tick() // 04:00:30 evaluates the minute before
+	// The next cycle runs two minutes late: it still evaluates 04:00
+	// (ALARM), then 04:01 (no errors: OK again).
+	e.clock.Advance(2 * 60e9)
+	e.cw.Tick()
+	items := e.must(t, "DescribeAlarmHistory", map[string]any{"AlarmName": "errors", "HistoryItemType": "StateUpdate", "ScanBy": "TimestampAscending"})["AlarmHistoryItems"].([]any)
+	var got []string
+	for _, it := range items {
+		got = append(got, it.(map[string]any)["HistorySummary"].(string))
+	}
+	want := []string{"Alarm updated from INSUFFICIENT_DATA to OK", "Alarm updated from OK to ALARM", "Alarm updated from ALARM to OK"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("history %q, want %q", got, want)
+	}
+}

@@ -70,6 +70,7 @@ type Service struct {
 	mu         sync.Mutex
 	alarms     map[string]*alarm
 	dashboards map[string]*dashboard
+	evaluated  int64 // the last minute (store step) evaluation ended at
 
 	stop chan struct{}
 	done chan struct{}
@@ -225,8 +226,34 @@ func (s *Service) Tick() {
 			s.Record(d)
 		}
 	}
-	s.evaluateAll(now)
+	s.evaluateSince(now)
 	s.store.expire()
+}
+
+// maxCatchUp bounds how many missed minutes one cycle evaluates.
+const maxCatchUp = 10
+
+// evaluateSince evaluates the alarms once for every minute that ended
+// since the last cycle: a cycle that runs late (a loaded machine, a tick
+// the ticker dropped) must not skip a minute, or a single data point in it
+// would never be evaluated.
+func (s *Service) evaluateSince(now time.Time) {
+	end := s.store.step(now)
+	s.mu.Lock()
+	from := s.evaluated + 1
+	if s.evaluated == 0 || end-s.evaluated > maxCatchUp {
+		from = end
+	}
+	if end > s.evaluated {
+		s.evaluated = end
+	}
+	s.mu.Unlock()
+	for e := from; e < end; e++ {
+		s.evaluateAll(s.store.timeOf(e))
+	}
+	if from <= end {
+		s.evaluateAll(now)
+	}
 }
 
 // Register serves the CloudWatch JSON 1.0 protocol on srv.
