@@ -20,7 +20,9 @@ func (s *Service) putAlarm(c alarmConfig) (*alarm, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.alarms[c.AlarmName]
+	verb := "updated"
 	if a == nil {
+		verb = "created"
 		a = &alarm{ARN: alarmARN(c.AlarmName), State: StateInsufficientData,
 			StateReason: "Unchecked: Initial alarm creation", StateUpdated: now, StateTransitioned: now}
 	} else {
@@ -32,7 +34,7 @@ func (s *Service) putAlarm(c alarmConfig) (*alarm, error) {
 	}
 	a.alarmConfig, a.ConfigUpdated = c, now
 	cfg, _ := json.Marshal(c)
-	a.addHistory(historyItem{Time: now, Type: "ConfigurationUpdate", Summary: "Alarm \"" + c.AlarmName + "\" updated", Data: string(cfg)})
+	a.addHistory(historyItem{Time: now, Type: "ConfigurationUpdate", Summary: "Alarm \"" + c.AlarmName + "\" " + verb, Data: string(cfg)})
 	if err := s.put(bucketAlarms, a.AlarmName, a); err != nil {
 		return nil, err
 	}

@@ -108,9 +108,13 @@ func TestProvisionAlarmTopicAndDashboard(t *testing.T) {
 	if a2["StateValue"] != "ALARM" || a2["StateReason"] != e.alarm(t, "orders-dlq-visible")["StateReason"] {
 		t.Fatalf("after restart: %v", a2)
 	}
-	h := e2.must(t, "DescribeAlarmHistory", map[string]any{"AlarmName": "orders-dlq-visible"})["AlarmHistoryItems"].([]any)
-	if len(h) < 3 {
-		t.Fatalf("history after restart: %v", h)
+	h := e2.must(t, "DescribeAlarmHistory", map[string]any{"AlarmName": "orders-dlq-visible", "HistoryItemType": "ConfigurationUpdate"})["AlarmHistoryItems"].([]any)
+	if len(h) != 1 || h[0].(map[string]any)["HistorySummary"] != `Alarm "orders-dlq-visible" created` {
+		t.Fatalf("configuration history after a restart with the same alarm: %v", h)
+	}
+	h = e2.must(t, "DescribeAlarmHistory", map[string]any{"AlarmName": "orders-dlq-visible", "HistoryItemType": "StateUpdate"})["AlarmHistoryItems"].([]any)
+	if len(h) != 2 {
+		t.Fatalf("state history after restart: %v", h)
 	}
 }
 
