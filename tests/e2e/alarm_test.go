@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -16,8 +15,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 
 	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
@@ -32,7 +35,7 @@ const alarmWithin = 90 * time.Second
 // TestPoisonMessageRaisesTheDLQAlarm is issue 12's "done when": a message
 // the ordering function cannot decode, sent straight to the order queue,
 // fails maxReceiveCount times, lands in the dead-letter queue, and the
-// DLQ's alarm goes to ALARM — seen through the CloudWatch API and through
+// DLQ's alarm goes to ALARM — seen through the Go SDK and through
 // `aws cloudwatch describe-alarms --state-value ALARM` — and notifies its
 // SNS topic, while a normal checkout still becomes an order.
 //
@@ -52,10 +55,11 @@ func TestPoisonMessageRaisesTheDLQAlarm(t *testing.T) {
 	h.logOnFailure(t)
 	ctx := context.Background()
 	q := sqs.NewFromConfig(awstest.Config(h.AWSURL))
+	cw := cloudwatchClient(h.AWSURL)
 
 	orderQueue := h.orderQueueURL(t, q)
 	dlqURL, dlqName := deadLetterQueue(t, q, orderQueue)
-	alarm, topic := h.dlqAlarm(t, dlqName)
+	alarm, topic := h.dlqAlarm(t, cw, dlqName)
 	t.Logf("alarm %s on %s notifies %s", alarm, dlqName, topic)
 
 	// Observe the topic as a subscriber would: a queue (its policy lets
@@ -63,7 +67,7 @@ func TestPoisonMessageRaisesTheDLQAlarm(t *testing.T) {
 	inbox := h.subscribeQueue(t, q, topic)
 	h.snsQuery(t, neturl.Values{"Action": {"Subscribe"}, "TopicArn": {topic}, "Protocol": {"email"}, "Endpoint": {"oncall@example.com"}})
 
-	if s := h.alarmState(t, alarm); s == "ALARM" {
+	if s := alarmState(t, cw, alarm); s == cwtypes.StateValueAlarm {
 		t.Fatalf("alarm %s is in ALARM before any poison", alarm)
 	}
 	const poison = "poison: not an EventBridge envelope"
@@ -80,17 +84,21 @@ func TestPoisonMessageRaisesTheDLQAlarm(t *testing.T) {
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages}})
 		return err == nil && out.Attributes["ApproximateNumberOfMessages"] == "1"
 	})
+	var reason string
 	eventually(t, alarmWithin, "alarm "+alarm+" in ALARM", func() bool {
-		out := h.cloudwatch(t, "DescribeAlarms", map[string]any{"StateValue": "ALARM"})
-		for _, a := range out["MetricAlarms"].([]any) {
-			if a.(map[string]any)["AlarmName"] == alarm {
+		out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{StateValue: cwtypes.StateValueAlarm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range out.MetricAlarms {
+			if *a.AlarmName == alarm {
+				reason = *a.StateReason
 				return true
 			}
 		}
 		return false
 	})
-	a := h.cloudwatch(t, "DescribeAlarms", map[string]any{"AlarmNames": []string{alarm}})["MetricAlarms"].([]any)[0].(map[string]any)
-	if reason, _ := a["StateReason"].(string); !strings.HasPrefix(reason, "Threshold Crossed: 1 datapoint [1.0 (") {
+	if !strings.HasPrefix(reason, "Threshold Crossed: 1 datapoint [1.0 (") {
 		t.Errorf("StateReason %q", reason)
 	}
 
@@ -125,7 +133,7 @@ func TestPoisonMessageRaisesTheDLQAlarm(t *testing.T) {
 	trigger := note["Trigger"].(map[string]any)
 	dims, _ := json.Marshal(trigger["Dimensions"])
 	if trigger["MetricName"] != "ApproximateNumberOfMessagesVisible" || trigger["Namespace"] != "AWS/SQS" ||
-		string(dims) != `[{"name":"QueueName","value":"`+dlqName+`"}]` || note["NewStateReason"] != a["StateReason"] {
+		string(dims) != `[{"name":"QueueName","value":"`+dlqName+`"}]` || note["NewStateReason"] != reason {
 		t.Errorf("notification: %v", note)
 	}
 	eventually(t, 10*time.Second, "the alarm e-mail in sns-email.log", func() bool {
@@ -190,29 +198,25 @@ func deadLetterQueue(t *testing.T, q *sqs.Client, queue string) (string, string)
 
 // dlqAlarm returns the stack's alarm on the DLQ's visible messages and
 // the SNS topic it notifies, or creates both when the stack has none.
-func (h *stackHandle) dlqAlarm(t *testing.T, dlqName string) (alarm, topic string) {
+func (h *stackHandle) dlqAlarm(t *testing.T, cw *cloudwatch.Client, dlqName string) (alarm, topic string) {
 	t.Helper()
-	for token := ""; ; {
-		in := map[string]any{}
-		if token != "" {
-			in["NextToken"] = token
+	ctx := context.Background()
+	pages := cloudwatch.NewDescribeAlarmsPaginator(cw, &cloudwatch.DescribeAlarmsInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		out := h.cloudwatch(t, "DescribeAlarms", in)
-		for _, a := range out["MetricAlarms"].([]any) {
-			m := a.(map[string]any)
-			dims, _ := json.Marshal(m["Dimensions"])
-			if m["MetricName"] != "ApproximateNumberOfMessagesVisible" || string(dims) != `[{"Name":"QueueName","Value":"`+dlqName+`"}]` {
+		for _, a := range page.MetricAlarms {
+			if *a.MetricName != "ApproximateNumberOfMessagesVisible" || len(a.Dimensions) != 1 || *a.Dimensions[0].Name != "QueueName" || *a.Dimensions[0].Value != dlqName {
 				continue
 			}
-			for _, action := range m["AlarmActions"].([]any) {
-				if s := action.(string); strings.HasPrefix(s, "arn:aws:sns:") {
-					return m["AlarmName"].(string), s
+			for _, action := range a.AlarmActions {
+				if strings.HasPrefix(action, "arn:aws:sns:") {
+					return *a.AlarmName, action
 				}
 			}
-			t.Fatalf("the stack's alarm %s on %s notifies no SNS topic: %v", m["AlarmName"], dlqName, m["AlarmActions"])
-		}
-		if token, _ = out["NextToken"].(string); token == "" {
-			break
+			t.Fatalf("the stack's alarm %s on %s notifies no SNS topic: %v", *a.AlarmName, dlqName, a.AlarmActions)
 		}
 	}
 	t.Logf("the stack has no alarm on %s: the test creates one with PutMetricAlarm", dlqName)
@@ -221,13 +225,16 @@ func (h *stackHandle) dlqAlarm(t *testing.T, dlqName string) (alarm, topic strin
 	}
 	h.snsQuery(t, neturl.Values{"Action": {"CreateTopic"}, "Name": {"e2e-alarms"}}, &created)
 	alarm = dlqName + "-not-empty"
-	h.cloudwatch(t, "PutMetricAlarm", map[string]any{
-		"AlarmName": alarm, "Namespace": "AWS/SQS", "MetricName": "ApproximateNumberOfMessagesVisible",
-		"Dimensions": []any{map[string]any{"Name": "QueueName", "Value": dlqName}},
-		"Statistic":  "Maximum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 1,
-		"ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
-		"AlarmActions": []string{created.Result.TopicArn}, "OKActions": []string{created.Result.TopicArn},
+	_, err := cw.PutMetricAlarm(ctx, &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(alarm), Namespace: aws.String("AWS/SQS"), MetricName: aws.String("ApproximateNumberOfMessagesVisible"),
+		Dimensions: []cwtypes.Dimension{{Name: aws.String("QueueName"), Value: aws.String(dlqName)}},
+		Statistic:  cwtypes.StatisticMaximum, Period: aws.Int32(60), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(1),
+		ComparisonOperator: cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold, TreatMissingData: aws.String("notBreaching"),
+		AlarmActions: []string{created.Result.TopicArn}, OKActions: []string{created.Result.TopicArn},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return alarm, created.Result.TopicArn
 }
 
@@ -250,36 +257,23 @@ func (h *stackHandle) subscribeQueue(t *testing.T, q *sqs.Client, topic string) 
 	return *out.QueueUrl
 }
 
-// alarmState is an alarm's StateValue.
-func (h *stackHandle) alarmState(t *testing.T, alarm string) string {
+// alarmState is an alarm's state.
+func alarmState(t *testing.T, cw *cloudwatch.Client, alarm string) cwtypes.StateValue {
 	t.Helper()
-	as := h.cloudwatch(t, "DescribeAlarms", map[string]any{"AlarmNames": []string{alarm}})["MetricAlarms"].([]any)
-	if len(as) != 1 {
-		t.Fatalf("alarm %s: %v", alarm, as)
+	out, err := cw.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{alarm}})
+	if err != nil || len(out.MetricAlarms) != 1 {
+		t.Fatalf("alarm %s: %v %+v", alarm, err, out)
 	}
-	return as[0].(map[string]any)["StateValue"].(string)
+	return out.MetricAlarms[0].StateValue
 }
 
-// cloudwatch makes a CloudWatch JSON 1.0 request (the protocol the AWS CLI
-// speaks; the Go SDK's CloudWatch client speaks CBOR, which the local
-// runtime does not) and fails the test unless it succeeds.
-func (h *stackHandle) cloudwatch(t *testing.T, op string, in any) map[string]any {
-	t.Helper()
-	body, _ := json.Marshal(in)
-	req, _ := http.NewRequest(http.MethodPost, h.AWSURL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("X-Amz-Target", "GraniteServiceVersion20100801."+op)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := map[string]any{}
-	if res.StatusCode != http.StatusOK || json.Unmarshal(raw, &out) != nil {
-		t.Fatalf("CloudWatch %s: %d %s", op, res.StatusCode, raw)
-	}
-	return out
+// cloudwatchClient is the Go SDK's CloudWatch client on the JSON 1.0
+// protocol, which the local runtime serves (the client's default, CBOR,
+// it does not).
+func cloudwatchClient(endpoint string) *cloudwatch.Client {
+	return cloudwatch.NewFromConfig(awstest.Config(endpoint), func(o *cloudwatch.Options) {
+		o.Protocol = awsjson.New10(schemas.GraniteServiceVersion20100801)
+	})
 }
 
 // snsQuery makes an SNS query-protocol request (routed by the credential
