@@ -161,7 +161,7 @@ func (s *Service) accept(entries []putEventsEntry) ([]putEventsResult, int, erro
 		s.outbox[d.Seq] = d
 	}
 	if len(deliveries) > 0 {
-		s.poke()
+		s.disp.Wake()
 	}
 	return results, failed, nil
 }

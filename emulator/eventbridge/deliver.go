@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -52,67 +50,10 @@ type permanent struct{ err error }
 func (p permanent) Error() string { return p.err.Error() }
 func (p permanent) Unwrap() error { return p.err }
 
-// poke wakes the dispatcher.
-func (s *Service) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// dispatch starts due deliveries, at most cfg.Workers at a time, until
-// Close.
-func (s *Service) dispatch() {
-	defer s.wg.Done()
-	for {
-		s.mu.Lock()
-		now := s.cfg.Now()
-		var due []*delivery
-		var next time.Time
-		for _, seq := range slices.Sorted(maps.Keys(s.outbox)) {
-			d := s.outbox[seq]
-			switch {
-			case s.busy[seq]:
-			case !d.NextAttempt.After(now):
-				if len(s.busy)+len(due) < s.cfg.Workers {
-					due = append(due, d)
-				}
-			case next.IsZero() || d.NextAttempt.Before(next):
-				next = d.NextAttempt
-			}
-		}
-		for _, d := range due {
-			s.busy[d.Seq] = true
-		}
-		s.mu.Unlock()
-
-		for _, d := range due {
-			s.wg.Add(1)
-			go s.attempt(d)
-		}
-		var timer *time.Timer
-		var fire <-chan time.Time
-		if !next.IsZero() {
-			timer = time.NewTimer(max(next.Sub(now), time.Millisecond))
-			fire = timer.C
-		}
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-s.wake:
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-	}
-}
-
 // attempt delivers d once and records the outcome: done, retry later, or
-// give up to the dead-letter queue.
+// give up to the dead-letter queue. s.disp runs it with d busy; d stays
+// busy until the outcome is recorded.
 func (s *Service) attempt(d *delivery) {
-	defer s.wg.Done()
-	defer s.poke()
 	ctx, cancel := context.WithTimeout(s.ctx, attemptTimeout)
 	defer cancel()
 	err := s.deliver(ctx, d)

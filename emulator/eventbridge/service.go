@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/eventbridge/pattern"
+	"github.com/shopstream/shopstream/emulator/outbox"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
@@ -83,7 +84,8 @@ type Service struct {
 	busy     map[uint64]bool // deliveries in progress
 	seq      uint64          // last outbox / archive sequence number
 
-	wake   chan struct{}
+	// disp starts due deliveries; it shares mu, outbox and busy.
+	disp   *outbox.Dispatcher[*delivery]
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -193,8 +195,11 @@ func New(cfg Config) (*Service, error) {
 		cfg: cfg, log: cfg.Log,
 		buses: map[string]*bus{}, rules: map[string]*rule{}, archives: map[string]*archive{},
 		outbox: map[uint64]*delivery{}, busy: map[uint64]bool{},
-		wake: make(chan struct{}, 1),
 	}
+	s.disp = outbox.New(outbox.Config[*delivery]{
+		Lock: &s.mu, Items: s.outbox, Busy: s.busy, Workers: cfg.Workers,
+		Due: func(d *delivery) time.Time { return d.NextAttempt },
+	})
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("eventbridge: load: %w", err)
 	}
@@ -206,8 +211,7 @@ func New(cfg Config) (*Service, error) {
 		s.buses[DefaultBus] = b
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(1)
-	go s.dispatch()
+	s.wg.Go(func() { s.disp.Run(s.ctx.Done(), cfg.Now, s.attempt) })
 	return s, nil
 }
 

@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
+	"github.com/shopstream/shopstream/emulator/outbox"
 	"github.com/shopstream/shopstream/emulator/state"
 )
 
@@ -82,13 +81,19 @@ type asyncQueue struct {
 	configs map[string]*eventInvokeConfig // by function name
 	resumed bool                          // restored events may run
 
-	wake  chan struct{}
+	// disp starts due invocations; it shares mu, events and busy.
+	disp  *outbox.Dispatcher[*asyncEvent]
 	start sync.Once
 }
 
 func openQueue(db *state.DB, log *slog.Logger) *asyncQueue {
 	q := &asyncQueue{db: db, log: log, events: map[uint64]*asyncEvent{}, busy: map[uint64]bool{},
-		configs: map[string]*eventInvokeConfig{}, wake: make(chan struct{}, 1)}
+		configs: map[string]*eventInvokeConfig{}}
+	q.disp = outbox.New(outbox.Config[*asyncEvent]{
+		Lock: &q.mu, Items: q.events, Busy: q.busy, Workers: asyncWorkers,
+		Due:  func(e *asyncEvent) time.Time { return e.NextAttempt },
+		Hold: func(e *asyncEvent) bool { return e.restored && !q.resumed },
+	})
 	if db == nil {
 		return q
 	}
@@ -134,13 +139,6 @@ func (q *asyncQueue) del(bucket, key []byte) error {
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
-func (q *asyncQueue) poke() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
 // InvokeAsync accepts an asynchronous (InvocationType Event) invocation:
 // it is stored in the queue (Config.DB) and the call returns at once, as
 // EventBridge and the Invoke API's 202 expect. The queue then runs it with
@@ -165,7 +163,7 @@ func (s *Service) InvokeAsync(ctx context.Context, function string, payload []by
 		return err
 	}
 	s.startAsync()
-	s.queue.poke()
+	s.queue.disp.Wake()
 	return nil
 }
 
@@ -206,7 +204,7 @@ func (s *Service) ResumeAsync() error {
 	q.resumed = true
 	q.mu.Unlock()
 	s.startAsync()
-	q.poke()
+	q.disp.Wake()
 	return nil
 }
 
@@ -217,60 +215,8 @@ func (s *Service) startAsync() {
 		if s.closed {
 			return
 		}
-		s.async.Add(1)
-		go s.dispatchAsync()
+		s.async.Go(func() { s.queue.disp.Run(s.stop, s.cfg.Now, s.attempt) })
 	})
-}
-
-// dispatchAsync starts due invocations, at most asyncWorkers at a time,
-// until Close.
-func (s *Service) dispatchAsync() {
-	defer s.async.Done()
-	q := s.queue
-	for {
-		q.mu.Lock()
-		now := s.cfg.Now()
-		var due []*asyncEvent
-		var next time.Time
-		for _, seq := range slices.Sorted(maps.Keys(q.events)) {
-			e := q.events[seq]
-			switch {
-			case q.busy[seq], e.restored && !q.resumed:
-			case !e.NextAttempt.After(now):
-				if len(q.busy)+len(due) < asyncWorkers {
-					due = append(due, e)
-				}
-			case next.IsZero() || e.NextAttempt.Before(next):
-				next = e.NextAttempt
-			}
-		}
-		for _, e := range due {
-			q.busy[e.Seq] = true
-		}
-		q.mu.Unlock()
-
-		for _, e := range due {
-			s.async.Add(1)
-			go s.attempt(e)
-		}
-		var timer *time.Timer
-		var fire <-chan time.Time
-		if !next.IsZero() {
-			timer = time.NewTimer(max(next.Sub(now), time.Millisecond))
-			fire = timer.C
-		}
-		select {
-		case <-s.stop:
-		case <-q.wake:
-		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if s.stopping() {
-			return
-		}
-	}
 }
 
 // scaled is d under Config.TimeScale.
@@ -288,11 +234,11 @@ func (s *Service) stopping() bool {
 }
 
 // attempt runs e once and records the outcome: done (with the on-success
-// record), retry later, or given up (with the on-failure record).
+// record), retry later, or given up (with the on-failure record). The
+// queue's dispatcher runs it with e busy; e stays busy until the outcome is
+// recorded.
 func (s *Service) attempt(e *asyncEvent) {
-	defer s.async.Done()
 	q := s.queue
-	defer q.poke()
 	cfg := q.config(e.Function)
 	if age := s.cfg.Now().Sub(e.Accepted); age > s.scaled(cfg.maxAge()) {
 		s.giveUp(e, cfg, conditionEventAgeExceeded)
