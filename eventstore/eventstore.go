@@ -39,6 +39,10 @@ const (
 	MaxReadLimit     = 1000
 )
 
+// MaxLoadLimit is the most events one LoadRange call returns. Like
+// MaxReadLimit it bounds what one read holds in memory.
+const MaxLoadLimit = 1000
+
 // Sentinel errors. Adapters wrap them in *Error; match with errors.Is.
 var (
 	// ErrConcurrency means the stream was not at the expected version:
@@ -54,8 +58,8 @@ var (
 	// ErrInvalidEvent means an event is missing a required field, or the
 	// stream id is empty or too long.
 	ErrInvalidEvent = errors.New("eventstore: invalid event")
-	// ErrInvalidArgument means an expected version or a ReadAll position is
-	// malformed.
+	// ErrInvalidArgument means an expected version, a ReadAll position or
+	// a LoadRange version or limit is malformed.
 	ErrInvalidArgument = errors.New("eventstore: invalid argument")
 )
 
@@ -104,7 +108,17 @@ type Store interface {
 	Append(ctx context.Context, stream string, expectedVersion int64, events ...Event) ([]Event, error)
 	// Load returns the events of stream with Version >= fromVersion, in
 	// version order. An unknown stream yields no events and no error.
+	// It reads the whole rest of the stream: use it to fold an aggregate,
+	// and LoadRange for anything that shows or scans a stream.
 	Load(ctx context.Context, stream string, fromVersion int64) ([]Event, error)
+	// LoadRange returns at most limit events of stream with Version >=
+	// fromVersion, in version order, and more = true when the stream has
+	// events after the last one returned (continue from its Version + 1).
+	// fromVersion 0 and 1 both read from the first event; beyond the end,
+	// or for an unknown stream, it returns no events and more = false. A
+	// negative fromVersion, or a limit outside 1..MaxLoadLimit, is an
+	// error wrapping ErrInvalidArgument that names the argument.
+	LoadRange(ctx context.Context, stream string, fromVersion int64, limit int) (events []Event, more bool, err error)
 	// ReadAll returns up to limit events of every stream whose ID sorts after
 	// position ("" reads from the beginning), in global (ID) order. Pass
 	// Page.Next to the following call; a page may hold fewer than limit

@@ -97,6 +97,18 @@ func ValidatePosition(op, position string) error {
 	return nil
 }
 
+// ValidateRange checks LoadRange's arguments: fromVersion >= 0 and limit
+// from 1 to MaxLoadLimit.
+func ValidateRange(op, stream string, fromVersion int64, limit int) error {
+	switch {
+	case fromVersion < 0:
+		return &Error{Op: op, Stream: stream, Err: fmt.Errorf("%w: fromVersion %d: must be 0 or more (0 and 1 read from the first event)", ErrInvalidArgument, fromVersion)}
+	case limit < 1 || limit > MaxLoadLimit:
+		return &Error{Op: op, Stream: stream, Err: fmt.Errorf("%w: limit %d: must be from 1 to %d", ErrInvalidArgument, limit, MaxLoadLimit)}
+	}
+	return nil
+}
+
 // ReadLimit applies DefaultReadLimit and MaxReadLimit to a ReadAll limit.
 func ReadLimit(limit int) int {
 	switch {

@@ -247,17 +247,7 @@ func requestToken(first eventstore.Event) string {
 // Load implements eventstore.Store.
 func (s *Store) Load(ctx context.Context, stream string, fromVersion int64) ([]eventstore.Event, error) {
 	const op = "load"
-	fromVersion = max(fromVersion, 1)
-	pages := ddb.NewQueryPaginator(s.client, &ddb.QueryInput{
-		TableName:                aws.String(s.table),
-		KeyConditionExpression:   aws.String("#s = :s AND #v >= :from"),
-		ExpressionAttributeNames: map[string]string{"#s": AttrStreamID, "#v": AttrVersion},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s":    &types.AttributeValueMemberS{Value: stream},
-			":from": number(fromVersion),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+	pages := ddb.NewQueryPaginator(s.client, s.rangeQuery(stream, max(fromVersion, 1)))
 	var events []eventstore.Event
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -273,6 +263,62 @@ func (s *Store) Load(ctx context.Context, stream string, fromVersion int64) ([]e
 		}
 	}
 	return events, nil
+}
+
+// LoadRange implements eventstore.Store with one strongly consistent Query
+// of the stream's version range. It asks for limit+1 items, so that the
+// extra one (read, never returned) answers "more" exactly; the extra item
+// adds at most one read unit. A Query answers at most 1 MB, so a range of
+// large events may take several calls; each asks only for what is missing.
+func (s *Store) LoadRange(ctx context.Context, stream string, fromVersion int64, limit int) ([]eventstore.Event, bool, error) {
+	const op = "loadRange"
+	if err := eventstore.ValidateRange(op, stream, fromVersion, limit); err != nil {
+		return nil, false, err
+	}
+	in := s.rangeQuery(stream, max(fromVersion, 1))
+	events := make([]eventstore.Event, 0, min(limit, 64))
+	more := false
+	for {
+		in.Limit = aws.Int32(int32(limit + 1 - len(events)))
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, false, wrap(op, stream, err)
+		}
+		for _, item := range out.Items {
+			if len(events) == limit {
+				more = true
+				break
+			}
+			e, err := decode(item)
+			if err != nil {
+				return nil, false, &eventstore.Error{Op: op, Stream: stream, Err: err}
+			}
+			events = append(events, e)
+		}
+		if more || len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if len(events) == 0 {
+		events = nil
+	}
+	return events, more, nil
+}
+
+// rangeQuery is the strongly consistent query of stream's events from
+// version from on, in version order.
+func (s *Store) rangeQuery(stream string, from int64) *ddb.QueryInput {
+	return &ddb.QueryInput{
+		TableName:                aws.String(s.table),
+		KeyConditionExpression:   aws.String("#s = :s AND #v >= :from"),
+		ExpressionAttributeNames: map[string]string{"#s": AttrStreamID, "#v": AttrVersion},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s":    &types.AttributeValueMemberS{Value: stream},
+			":from": number(from),
+		},
+		ConsistentRead: aws.Bool(true),
+	}
 }
 
 // ReadAll implements eventstore.Store by walking GlobalIndex one month

@@ -51,6 +51,9 @@ func serialCases() []suiteCase {
 		{"Limits", testLimits},
 		{"AtLimits", testAtLimits},
 		{"LoadFromVersion", testLoadFromVersion},
+		{"LoadRange", testLoadRange},
+		{"LoadRangeLargeEvents", testLoadRangeLargeEvents},
+		{"LoadRangeInvalid", testLoadRangeInvalid},
 		{"ReadAllGlobalOrder", testReadAllGlobalOrder},
 		{"ReadAllPaging", testReadAllPaging},
 		{"PositionAt", testPositionAt},
@@ -302,6 +305,124 @@ func testLoadFromVersion(t *testing.T, newStore func(*testing.T) eventstore.Stor
 	}
 }
 
+// testLoadRange reads bounded ranges of a 5-event stream: every limit
+// below, at and above what is left, and the more flag that says whether
+// the stream goes on after the range.
+func testLoadRange(t *testing.T, newStore func(*testing.T) eventstore.Store) {
+	s, f := newStore(t), newFixture(t)
+	in := f.events(5)
+	if _, err := s.Append(context.Background(), "p", eventstore.NoStream, in...); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	all := stored("p", 1, in)
+	tests := []struct {
+		stream string
+		from   int64
+		limit  int
+		want   []eventstore.Event
+		more   bool
+	}{
+		{"unknown", 0, 10, nil, false},
+		{"unknown", 1, 1, nil, false},
+		{"p", 0, 2, all[:2], true},
+		{"p", 1, 2, all[:2], true},
+		{"p", 1, 5, all, false},
+		{"p", 1, 6, all, false},
+		{"p", 1, eventstore.MaxLoadLimit, all, false},
+		{"p", 3, 1, all[2:3], true},
+		{"p", 3, 2, all[2:4], true},
+		{"p", 3, 3, all[2:], false},
+		{"p", 3, 4, all[2:], false},
+		{"p", 5, 1, all[4:], false},
+		{"p", 6, 1, nil, false},
+		{"p", 100, 10, nil, false},
+	}
+	for _, tt := range tests {
+		what := fmt.Sprintf("LoadRange(%q, %d, %d)", tt.stream, tt.from, tt.limit)
+		got, more, err := s.LoadRange(context.Background(), tt.stream, tt.from, tt.limit)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		assertEvents(t, what, got, tt.want)
+		if more != tt.more {
+			t.Errorf("%s: more = %v, want %v", what, more, tt.more)
+		}
+	}
+	// Paging with the more flag visits every event once, in order.
+	var paged []eventstore.Event
+	for from, more := int64(1), true; more; {
+		page, m, err := s.LoadRange(context.Background(), "p", from, 2)
+		if err != nil {
+			t.Fatalf("LoadRange(p, %d, 2): %v", from, err)
+		}
+		if len(page) == 0 {
+			t.Fatalf("LoadRange(p, %d, 2): no events but the previous page said more", from)
+		}
+		paged, more, from = append(paged, page...), m, page[len(page)-1].Version+1
+	}
+	assertEvents(t, "LoadRange pages", paged, all)
+}
+
+// testLoadRangeLargeEvents reads a range bigger than one DynamoDB Query
+// answer (1 MB): the adapter must go on reading until the range is full.
+func testLoadRangeLargeEvents(t *testing.T, newStore func(*testing.T) eventstore.Store) {
+	s, f := newStore(t), newFixture(t)
+	big := make([]eventstore.Event, 4)
+	for i := range big {
+		big[i] = f.sized(eventstore.MaxEventSize)
+	}
+	if _, err := s.Append(context.Background(), "big", eventstore.NoStream, big...); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	all := stored("big", 1, big)
+	for _, tt := range []struct {
+		limit int
+		more  bool
+	}{{3, true}, {4, false}} {
+		got, more, err := s.LoadRange(context.Background(), "big", 1, tt.limit)
+		if err != nil {
+			t.Fatalf("LoadRange(big, 1, %d): %v", tt.limit, err)
+		}
+		assertEvents(t, fmt.Sprintf("LoadRange(big, 1, %d)", tt.limit), got, all[:tt.limit])
+		if more != tt.more {
+			t.Errorf("LoadRange(big, 1, %d): more = %v, want %v", tt.limit, more, tt.more)
+		}
+	}
+}
+
+// testLoadRangeInvalid: a negative version or a limit outside
+// 1..MaxLoadLimit is ErrInvalidArgument naming the argument, on a stream
+// that exists as on one that does not.
+func testLoadRangeInvalid(t *testing.T, newStore func(*testing.T) eventstore.Store) {
+	s, f := newStore(t), newFixture(t)
+	if _, err := s.Append(context.Background(), "p", eventstore.NoStream, f.events(2)...); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	tests := []struct {
+		from  int64
+		limit int
+		names string
+	}{
+		{-1, 10, "fromVersion"},
+		{-100, 10, "fromVersion"},
+		{1, 0, "limit"},
+		{1, -1, "limit"},
+		{1, eventstore.MaxLoadLimit + 1, "limit"},
+	}
+	for _, stream := range []string{"p", "unknown"} {
+		for _, tt := range tests {
+			got, more, err := s.LoadRange(context.Background(), stream, tt.from, tt.limit)
+			assertErr(t, err, eventstore.ErrInvalidArgument)
+			if !strings.Contains(err.Error(), tt.names) {
+				t.Errorf("LoadRange(%q, %d, %d): error %q does not name %s", stream, tt.from, tt.limit, err, tt.names)
+			}
+			if got != nil || more {
+				t.Errorf("LoadRange(%q, %d, %d): %d events, more %v with an error", stream, tt.from, tt.limit, len(got), more)
+			}
+		}
+	}
+}
+
 func testReadAllGlobalOrder(t *testing.T, newStore func(*testing.T) eventstore.Store) {
 	ctx := context.Background()
 	s, f := newStore(t), newFixture(t)
@@ -435,6 +556,8 @@ func testCanceledContext(t *testing.T, newStore func(*testing.T) eventstore.Stor
 		assertErr(t, err, context.Canceled)
 	}
 	_, err := s.Load(ctx, "c", 0)
+	assertErr(t, err, context.Canceled)
+	_, _, err = s.LoadRange(ctx, "c", 0, 10)
 	assertErr(t, err, context.Canceled)
 	_, err = s.ReadAll(ctx, "", 10)
 	assertErr(t, err, context.Canceled)

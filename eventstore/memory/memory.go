@@ -110,6 +110,27 @@ func (s *Store) Load(ctx context.Context, stream string, fromVersion int64) ([]e
 	return clone(events[fromVersion-1:]), nil
 }
 
+// LoadRange implements eventstore.Store.
+func (s *Store) LoadRange(ctx context.Context, stream string, fromVersion int64, limit int) ([]eventstore.Event, bool, error) {
+	const op = "loadRange"
+	if err := eventstore.ValidateRange(op, stream, fromVersion, limit); err != nil {
+		return nil, false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, &eventstore.Error{Op: op, Stream: stream, Err: err}
+	}
+	fromVersion = max(fromVersion, 1)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	events := s.streams[stream]
+	if fromVersion > int64(len(events)) {
+		return nil, false, nil
+	}
+	rest := events[fromVersion-1:]
+	n := min(limit, len(rest))
+	return clone(rest[:n]), n < len(rest), nil
+}
+
 // ReadAll implements eventstore.Store.
 func (s *Store) ReadAll(ctx context.Context, position string, limit int) (eventstore.Page, error) {
 	const op = "readAll"
