@@ -24,9 +24,9 @@ type OrderReader interface {
 	Get(ctx context.Context, userName, orderID string) (readmodel.Order, error)
 }
 
-// StreamReader reads one stream of the event store.
+// StreamReader reads one page of a stream of the event store.
 type StreamReader interface {
-	Load(ctx context.Context, stream string, fromVersion int64) ([]eventstore.Event, error)
+	LoadRange(ctx context.Context, stream string, fromVersion int64, limit int) ([]eventstore.Event, bool, error)
 }
 
 // API is the read side: orders and the audit trail.
@@ -42,7 +42,7 @@ const (
 	defaultLimit      = 20
 	maxLimit          = 100
 	defaultAuditLimit = 100
-	maxAuditLimit     = 1000
+	maxAuditLimit     = eventstore.MaxLoadLimit
 )
 
 // Routes returns the context's mux; paths are as API Gateway passes them.
@@ -53,7 +53,7 @@ func (a *API) Routes() http.Handler {
 	mux.Handle("GET /order", httpapi.AdminOnly(a.listAll), "limit", "cursor")
 	mux.Handle("GET /order/{userName}", a.list, "orderDate", "limit", "cursor")
 	mux.Handle("GET /order/{userName}/{orderId}", a.get)
-	mux.Handle("GET /audit/{streamId}", httpapi.AdminOnly(a.audit), "from", "limit")
+	mux.Handle("GET /audit/{streamId}", httpapi.AdminOnly(a.audit), "from", "limit", "cursor")
 	return mux
 }
 
@@ -174,8 +174,12 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 // which are also the streams this function's role may query.
 var AuditStreams = []string{config.ProductStreams, config.BasketStreams, config.OrderStreams}
 
-// audit returns a stream's events in version order, from ?from= (default
-// 1), at most ?limit= of them, with the next page's from.
+// audit returns one page of a stream's events in version order: at most
+// ?limit= of them, from ?from= (default 1) or from where ?cursor= (the
+// previous page's nextCursor) left off. It reads that one page from the
+// store (LoadRange), never the whole stream. The page names the next one
+// twice: nextCursor, sealed like every listing's, and nextFrom, the
+// version it starts at (null and "" on the last page).
 func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 	stream := r.PathValue("streamId")
 	if err := domain.CheckID("streamId", stream); err != nil {
@@ -187,21 +191,18 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	from := int64(1)
-	if s := q.Get("from"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			httpapi.WriteError(w, r, domain.Invalid("from", "must be a version, 1 or more"))
-			return
-		}
-		from = n
-	}
 	limit, err := httpapi.Limit(q, defaultAuditLimit, maxAuditLimit)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	events, err := a.Events.Load(r.Context(), stream, from)
+	scope := httpapi.Scope("GET /audit/{streamId}", "streamId="+stream)
+	from, err := a.auditFrom(r, scope)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	events, more, err := a.Events.LoadRange(r.Context(), stream, from, limit)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -211,13 +212,48 @@ func (a *API) audit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var next *int64
-	if len(events) > limit {
-		events = events[:limit]
-		n := events[limit-1].Version + 1
+	cursor := ""
+	if more {
+		n := events[len(events)-1].Version + 1
 		next = &n
+		if cursor, err = a.Cursors.Seal(scope, strconv.FormatInt(n, 10)); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
 	}
 	if events == nil {
 		events = []eventstore.Event{}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"streamId": stream, "events": events, "nextFrom": next})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"streamId": stream, "events": events, "nextFrom": next, "nextCursor": cursor})
+}
+
+// auditFrom returns the version an audit page starts at: ?from= (a
+// version, 1 or more), the version sealed in ?cursor= for this stream, or
+// 1. A request may give one of the two, not both.
+func (a *API) auditFrom(r *http.Request, scope string) (int64, error) {
+	q := r.URL.Query()
+	position, err := a.Cursors.OpenQuery(r, scope)
+	if err != nil {
+		return 0, err
+	}
+	if position != "" {
+		if q.Has("from") {
+			return 0, domain.Invalid("cursor", "cannot be combined with from: a cursor already says where the page starts")
+		}
+		n, err := strconv.ParseInt(position, 10, 64)
+		if err != nil || n < 1 {
+			// Sealed by us, so only a key shared with another listing's
+			// positions could get here: refuse it like a forged one.
+			return 0, httpapi.ErrBadCursor
+		}
+		return n, nil
+	}
+	if !q.Has("from") {
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(q.Get("from"), 10, 64)
+	if err != nil || n < 1 {
+		return 0, domain.Invalid("from", "must be a version, 1 or more")
+	}
+	return n, nil
 }

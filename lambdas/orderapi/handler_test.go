@@ -132,7 +132,7 @@ func TestAuditShowsEveryEventInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &API{Events: store}
+	a := &API{Events: store, Cursors: shoptest.Cursors}
 	code, body := do(t, a, "/audit/product-mug")
 	events := body["events"].([]any)
 	var types []string
