@@ -41,11 +41,21 @@ type Execution struct {
 	Cause  string
 }
 
-// ListExecutions returns the executions of the state machine, newest first,
-// with their steps; status "" means all.
+// MaxListPage is the most executions one ListExecutions call returns
+// (Step Functions' maxResults cap).
+const MaxListPage = 1000
+
+// ListExecutions returns up to limit (1 or more) executions of the state
+// machine, newest first, with their steps; status "" means all. It asks
+// Step Functions for no more than limit executions (one page when limit
+// is at most MaxListPage) instead of a full default page.
 func ListExecutions(ctx context.Context, api Executions, stateMachineARN string, status types.ExecutionStatus, limit int) ([]Execution, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("executions: limit %d: must be 1 or more", limit)
+	}
 	var out []Execution
-	p := sfn.NewListExecutionsPaginator(api, &sfn.ListExecutionsInput{StateMachineArn: aws.String(stateMachineARN), StatusFilter: status})
+	p := sfn.NewListExecutionsPaginator(api, &sfn.ListExecutionsInput{StateMachineArn: aws.String(stateMachineARN), StatusFilter: status},
+		func(o *sfn.ListExecutionsPaginatorOptions) { o.Limit = int32(min(limit, MaxListPage)) })
 	for p.HasMorePages() && len(out) < limit {
 		page, err := p.NextPage(ctx)
 		if err != nil {

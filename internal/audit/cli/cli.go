@@ -159,6 +159,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := efs.Parse(rest); err != nil {
 			return err
 		}
+		if *limit < 1 {
+			return fmt.Errorf("-limit %d: must be 1 or more", *limit)
+		}
 		if *status != "" && !validStatus(*status) {
 			return fmt.Errorf("-status %q: must be one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED", *status)
 		}

@@ -50,6 +50,7 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{[]string{"history"}, "history takes one stream id"},
 		{[]string{"history", "basket-ann"}, "EVENTS_TABLE"},
 		{[]string{"executions", "-status", "DONE"}, `-status "DONE"`},
+		{[]string{"executions", "-limit", "0"}, `-limit 0`},
 		{[]string{"replay"}, `-since ""`},
 		{[]string{"replay", "-since", "yesterday"}, `-since "yesterday"`},
 		{[]string{"replay", "-failures", "-since", "2026-11-26T00:00:00Z"}, "give exactly one"},
