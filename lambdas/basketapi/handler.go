@@ -165,23 +165,11 @@ func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
 	if !decodeFor(w, r, &req, func() string { return req.UserName }) {
 		return
 	}
-	if len(req.Items) == 0 {
-		httpapi.WriteError(w, r, domain.Invalid("items", "must list at least one item"))
+	if err := checkItems(req.Items); err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
-	if len(req.Items) > domain.MaxLines {
-		httpapi.WriteError(w, r, domain.Invalid("items", "must list at most %d items", domain.MaxLines))
-		return
-	}
-	for i, it := range req.Items {
-		if err := domain.CheckID(field(i, "productId"), it.ProductID); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		if it.Quantity < 0 || it.Quantity > domain.MaxQuantity {
-			httpapi.WriteError(w, r, domain.Invalid(field(i, "quantity"), "must be between 0 (remove) and %d", domain.MaxQuantity))
-			return
-		}
+	for _, it := range req.Items {
 		if it.Quantity > 0 {
 			if err := a.checkProduct(r.Context(), it.ProductID); err != nil {
 				httpapi.WriteError(w, r, err)
@@ -209,6 +197,33 @@ func (a *API) setItems(w http.ResponseWriter, r *http.Request) {
 		return all, nil
 	})
 	a.writeBasket(w, r, b, err)
+}
+
+// checkItems checks a POST /basket's items before anything is read: 1 to
+// domain.MaxLines lines, each a valid product id named once, with a
+// quantity from 0 to domain.MaxQuantity. A request is thereby bounded:
+// it reads at most MaxLines products and appends at most MaxLines events.
+func checkItems(items []itemRequest) error {
+	if len(items) == 0 {
+		return domain.Invalid("items", "must list at least one item")
+	}
+	if len(items) > domain.MaxLines {
+		return domain.Invalid("items", "at most %d lines, got %d", domain.MaxLines, len(items))
+	}
+	first := make(map[string]int, len(items))
+	for i, it := range items {
+		if err := domain.CheckID(field(i, "productId"), it.ProductID); err != nil {
+			return err
+		}
+		if j, named := first[it.ProductID]; named {
+			return domain.Invalid(field(i, "productId"), "product %s is named twice (items[%d])", it.ProductID, j)
+		}
+		first[it.ProductID] = i
+		if it.Quantity < 0 || it.Quantity > domain.MaxQuantity {
+			return domain.Invalid(field(i, "quantity"), "must be between 0 (remove) and %d", domain.MaxQuantity)
+		}
+	}
+	return nil
 }
 
 func (a *API) clear(w http.ResponseWriter, r *http.Request) {

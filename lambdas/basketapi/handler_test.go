@@ -197,6 +197,9 @@ func TestBasketBadInputChangesNothing(t *testing.T) {
 		{"duplicate key", "POST", "/basket", `{"userName":"ann","userName":"cid","items":[{"productId":"mug","quantity":1}]}`, 400, "duplicate_field", "userName"},
 		{"items not an array", "POST", "/basket", `{"userName":"ann","items":{"productId":"mug"}}`, 400, "invalid_field", "items"},
 		{"mixed currencies", "POST", "/basket", mixed, 422, "currency_mismatch", "items[1].productId"},
+		{"product named twice", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":1},{"productId":"tea","quantity":1},{"productId":"mug","quantity":2}]}`, 400, "invalid_field", "items[2].productId"},
+		{"product added and removed", "POST", "/basket", `{"userName":"ann","items":[{"productId":"mug","quantity":1},{"productId":"mug","quantity":0}]}`, 400, "invalid_field", "items[1].productId"},
+		{"unknown product named twice", "POST", "/basket", `{"userName":"ann","items":[{"productId":"nope","quantity":1},{"productId":"nope","quantity":1}]}`, 400, "invalid_field", "items[1].productId"},
 		{"unknown parameter", "GET", "/basket/ann?verbose=1", "", 400, "unknown_parameter", "verbose"},
 		{"dot segment", "GET", "/basket/..", "", 404, "not_found", ""},
 		{"trailing slash", "GET", "/basket/ann/", "", 404, "not_found", ""},
@@ -223,6 +226,42 @@ func TestBasketBadInputChangesNothing(t *testing.T) {
 			}
 			if started := f.sfn.Executions(t, f.wf.ARN); len(started) != 0 {
 				t.Fatalf("bad input started checkouts %v", started)
+			}
+		})
+	}
+}
+
+// checkItems bounds a POST /basket before anything is read, and its
+// errors name the field and why.
+func TestCheckItems(t *testing.T) {
+	item := func(id string, q int64) itemRequest { return itemRequest{ProductID: id, Quantity: q} }
+	atMax := make([]itemRequest, domain.MaxLines)
+	for i := range atMax {
+		atMax[i] = item(fmt.Sprintf("p%d", i), 1)
+	}
+	tests := []struct {
+		name  string
+		items []itemRequest
+		want  string // the error's text, "" for none
+	}{
+		{"one line", []itemRequest{item("mug", 1)}, ""},
+		{"removal", []itemRequest{item("mug", 0), item("tea", 2)}, ""},
+		{"at the line limit", atMax, ""},
+		{"over the line limit", append(atMax, item("extra", 1)), fmt.Sprintf("items: at most %d lines, got %d", domain.MaxLines, domain.MaxLines+1)},
+		{"none", nil, "items: must list at least one item"},
+		{"named twice", []itemRequest{item("mug", 1), item("tea", 1), item("cup", 1), item("tea", 3)}, "items[3].productId: product tea is named twice (items[1])"},
+		{"named three times", []itemRequest{item("mug", 1), item("mug", 0), item("mug", 2)}, "items[1].productId: product mug is named twice (items[0])"},
+		{"bad id before a repeat", []itemRequest{item("mug", 1), item("a b", 1)}, "items[1].productId"},
+		{"quantity", []itemRequest{item("mug", -1)}, "items[0].quantity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkItems(tt.items)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("checkItems: %v, want none", err)
+			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+				t.Fatalf("checkItems: %v, want %q", err, tt.want)
 			}
 		})
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/shopstream/shopstream/internal/domain"
 )
 
 // streams returns the event types of each stream, read as admin: what "no
@@ -82,6 +84,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 			s = strings.Replace(s, replace[i], replace[i+1], 1)
 		}
 		return s
+	}
+	tooMany := make([]string, domain.MaxLines+1)
+	for i := range tooMany {
+		tooMany[i] = fmt.Sprintf(`{"productId":"p%d","quantity":1}`, i)
 	}
 	tests := []struct {
 		name         string
@@ -168,6 +174,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"another currency", false, "POST", "/basket", basket(`[{"productId":"` + dollar + `","quantity":1}]`), 422, "currency_mismatch", "items[0].productId"},
 		{"unknown product in basket", false, "POST", "/basket", basket(`[{"productId":"nope","quantity":1}]`), 404, "product_not_found", ""},
 		{"basket parameter", false, "POST", "/basket?merge=1", basket(`[{"productId":"` + mug + `","quantity":1}]`), 400, "unknown_parameter", "merge"},
+		{"product named twice", false, "POST", "/basket", basket(`[{"productId":"` + mug + `","quantity":1},{"productId":"` + dollar + `","quantity":0},{"productId":"` + mug + `","quantity":2}]`), 400, "invalid_field", "items[2].productId"},
+		{"unknown product named twice", false, "POST", "/basket", basket(`[{"productId":"nope","quantity":1},{"productId":"nope","quantity":1}]`), 400, "invalid_field", "items[1].productId"},
+		{"too many lines", false, "POST", "/basket", basket("[" + strings.Join(tooMany, ",") + "]"), 400, "invalid_field", "items"},
 		// DELETE /basket/{userName}
 		{"clear bad user", false, "DELETE", "/basket/" + url("a b"), nil, 400, "invalid_field", "userName"},
 		{"clear parameter", false, "DELETE", "/basket/" + user + "?all=1", nil, 400, "unknown_parameter", "all"},
@@ -199,6 +208,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"bad stream", true, "GET", "/audit/" + url("a b"), nil, 400, "invalid_field", "streamId"},
 		{"audit from", true, "GET", "/audit/basket-" + user + "?from=0", nil, 400, "invalid_field", "from"},
 		{"audit parameter", true, "GET", "/audit/basket-" + user + "?to=3", nil, 400, "unknown_parameter", "to"},
+		{"audit limit", true, "GET", "/audit/basket-" + user + "?limit=1001", nil, 400, "invalid_field", "limit"},
+		{"audit cursor forged", true, "GET", "/audit/basket-" + user + "?cursor=Mg.AAAA", nil, 400, "bad_cursor", "cursor"},
 		// No route at all: API Gateway answers before any function.
 		{"no such route", true, "GET", "/no-such-route", nil, 403, "", ""},
 	}
@@ -227,6 +238,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 		})
 	}
 	sameStreams(t, admin, before)
+	// The audit trail reads the same one event a page, with its cursors.
+	for id, types := range before {
+		if got := admin.auditPages(id, "1"); !slices.Equal(got, types) {
+			t.Fatalf("audit %s one event a page: %v, in one page: %v", id, got, types)
+		}
+	}
 	// No product was created by any of the refused POST /product.
 	if items := admin.must(200, "GET", "/product?category="+category, nil)["items"].([]any); len(items) != 0 {
 		t.Fatalf("bad input created products: %v", items)
