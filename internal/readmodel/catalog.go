@@ -95,16 +95,24 @@ func (c Catalog) get(ctx context.Context, productID string) (Product, error) {
 	return row, nil
 }
 
+// MaxListCalls bounds the DynamoDB calls of one List. Deleted rows are
+// filtered out after they are read, so a page of a catalog with many of
+// them takes more calls; each evaluates at most limit items, so one List
+// reads at most MaxListCalls × limit items however the rows lie.
+const MaxListCalls = 10
+
 // List returns up to limit live products, optionally of one category, and
 // the cursor of the next page ("" at the end). Without a category it scans:
-// fine for a shop's catalog, and each page is bounded by limit.
+// fine for a shop's catalog, and each page is bounded by limit. A page may
+// come back short (even empty) with a cursor when deleted rows used up its
+// MaxListCalls.
 func (c Catalog) List(ctx context.Context, category string, limit int32, cursor string) ([]Product, string, error) {
 	start, err := decodeCursor(cursor)
 	if err != nil {
 		return nil, "", err
 	}
 	var rows []Product
-	for {
+	for calls := 1; ; calls++ {
 		var items []map[string]types.AttributeValue
 		var last map[string]types.AttributeValue
 		if category != "" {
@@ -140,8 +148,8 @@ func (c Catalog) List(ctx context.Context, category string, limit int32, cursor 
 		}
 		rows = append(rows, page...)
 		// A filtered page can come back short; keep reading until the page
-		// is full or the table ends, so clients see full pages.
-		if last == nil || int32(len(rows)) >= limit {
+		// is full, the table ends or the calls are used up.
+		if last == nil || int32(len(rows)) >= limit || calls == MaxListCalls {
 			next, err := encodeCursor(last)
 			return rows, next, err
 		}

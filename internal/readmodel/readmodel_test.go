@@ -112,6 +112,48 @@ func TestCatalogListPages(t *testing.T) {
 	}
 }
 
+// Issue 13: a page of products kept reading until it was full, so a
+// category of deleted products was read whole by one request. One List
+// now makes at most MaxListCalls calls and answers a short page with a
+// cursor; paging on still finds every live product.
+func TestCatalogListReadsAreBounded(t *testing.T) {
+	ctx := context.Background()
+	cat := readmodeltest.Catalog(t, readmodeltest.Client(t))
+	deleted := readmodel.MaxListCalls + 2
+	for i := range deleted {
+		row := readmodel.Product{ProductID: fmt.Sprintf("p%02d", i), Name: "n", Category: "attic", Price: 100, Currency: "EUR", Version: 1, Deleted: true}
+		if _, err := cat.Put(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := readmodel.Product{ProductID: "z", Name: "n", Category: "attic", Price: 100, Currency: "EUR", Version: 1}
+	if _, err := cat.Put(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	rows, next, err := cat.List(ctx, "attic", 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 0 || next == "" {
+		t.Fatalf("first page: %d rows, cursor %q; want none and a cursor (the %d calls went on deleted rows)", len(rows), next, readmodel.MaxListCalls)
+	}
+	var found []string
+	for pages := 1; next != ""; pages++ {
+		if pages > deleted+2 {
+			t.Fatal("paging does not end")
+		}
+		if rows, next, err = cat.List(ctx, "attic", 1, next); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			found = append(found, r.ProductID)
+		}
+	}
+	if len(found) != 1 || found[0] != "z" {
+		t.Fatalf("paging found %v, want [z]", found)
+	}
+}
+
 func TestOrdersNewestFirstAndIdempotent(t *testing.T) {
 	ctx := context.Background()
 	orders := readmodeltest.Orders(t, readmodeltest.Client(t))
