@@ -59,6 +59,16 @@
 // the same way but are not ErrConcurrency: retrying after a reload would not
 // help them.
 //
+// # Reading a stream
+//
+// Load and LoadRange are strongly consistent Queries of the stream's
+// partition with "version >= from" as the key condition, so they read only
+// the versions asked for, in order. Load follows LastEvaluatedKey to the
+// end of the stream (an aggregate folds all of it); LoadRange asks for
+// limit+1 items and keeps the extra one back, which answers "more" without
+// a second request, and goes on past a 1 MB answer only for the items
+// still missing.
+//
 // # Global order
 //
 // ReadAll returns events in ULID order across all streams. A Scan cannot:
