@@ -27,10 +27,20 @@ type Meters struct {
 	ExpressGBSeconds float64 // see ExpressGBSeconds
 	LogBytes         float64 // CloudWatch Logs bytes ingested
 
-	// Fixed monthly units, not per order: alarms (and anything else billed
-	// by the month) are listed apart from the price per order.
-	Alarms int
+	// Fixed monthly units, not per order, listed apart from the price per
+	// order: alarms, and the SQS event source mappings, whose pollers
+	// keep receiving from an idle queue.
+	Alarms      int
+	SQSMappings int
 }
+
+// IdlePollsPerMonth is what one SQS event source mapping receives from an
+// idle queue in a 30-day month, at most: Lambda long-polls (20 s) with
+// five pollers when traffic is low ("as few as 2" after optimisation),
+// each returning empty three times a minute. An estimate from AWS's
+// description of SQS mapping scaling
+// (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+const IdlePollsPerMonth = 5 * 3 * 60 * 24 * 30
 
 // Line is one service's share of the price of an order.
 type Line struct {
@@ -55,8 +65,9 @@ type Report struct {
 	Monthly []Line `json:"monthly,omitempty"`
 }
 
-// gb is the gigabyte CloudWatch Logs bills ingestion by (2^30 bytes).
-const gb = 1 << 30
+// gb is the gigabyte CloudWatch Logs bills ingestion by (2^30 bytes);
+// the report counts logs in KB (2^10 bytes) per order.
+const gb, kb = 1 << 30, 1 << 10
 
 // Compute prices m with t. Lines with no units are left out, so a
 // Standard run shows no Express line and the reverse.
@@ -80,7 +91,7 @@ func Compute(m Meters, t Table) (Report, error) {
 		{"Step Functions Standard", m.StateTransitions, t.StateTransition},
 		{"Step Functions Express requests", m.ExpressRequests, t.ExpressRequest},
 		{"Step Functions Express duration", m.ExpressGBSeconds, t.ExpressGBSecond},
-		{"CloudWatch Logs ingestion", m.LogBytes / gb, t.LogGB},
+		{"CloudWatch Logs ingestion", m.LogBytes / kb, Price{USD: t.LogGB.USD / (gb / kb), Unit: "KB ingested", Source: t.LogGB.Source, Confirmed: t.LogGB.Confirmed}},
 	} {
 		if l.units < 0 || math.IsNaN(l.units) || math.IsInf(l.units, 0) {
 			return Report{}, fmt.Errorf("cost: %s: %v units is not a count", l.service, l.units)
@@ -94,9 +105,18 @@ func Compute(m Meters, t Table) (Report, error) {
 		r.Lines = append(r.Lines, line)
 		r.PerMillion += line.PerMillion
 	}
-	if m.Alarms > 0 {
-		r.Monthly = append(r.Monthly, Line{Service: "CloudWatch alarms", Unit: t.AlarmMonth.Unit, UnitsPerOrder: float64(m.Alarms),
-			PricePerUnit: t.AlarmMonth.USD, PerMillion: float64(m.Alarms) * t.AlarmMonth.USD, Confirmed: t.AlarmMonth.Confirmed, Source: t.AlarmMonth.Source})
+	for _, l := range []struct {
+		service string
+		units   float64
+		price   Price
+	}{
+		{"CloudWatch alarms", float64(m.Alarms), t.AlarmMonth},
+		{"SQS idle polling (event source mappings)", float64(m.SQSMappings * IdlePollsPerMonth), t.SQSRequest},
+	} {
+		if l.units > 0 {
+			r.Monthly = append(r.Monthly, Line{Service: l.service, Unit: l.price.Unit, UnitsPerOrder: l.units,
+				PricePerUnit: l.price.USD, PerMillion: l.units * l.price.USD, Confirmed: l.price.Confirmed, Source: l.price.Source})
+		}
 	}
 	return r, nil
 }
@@ -131,7 +151,7 @@ func (r Report) Text() string {
 		if !l.Confirmed {
 			mark = "*"
 		}
-		fmt.Fprintf(&b, "monthly, not per order: %.0f × %s at $%.2f%s = $%.2f a month\n", l.UnitsPerOrder, l.Unit, l.PricePerUnit, mark, l.PerMillion)
+		fmt.Fprintf(&b, "monthly, not per order: %s: %.0f × %s at $%g%s = $%.2f a month\n", l.Service, l.UnitsPerOrder, l.Unit, l.PricePerUnit, mark, l.PerMillion)
 	}
 	return b.String()
 }

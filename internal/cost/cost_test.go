@@ -39,6 +39,7 @@ func TestCompute(t *testing.T) {
 		StateTransitions: 40,      // 10 × $0.025/1000          = $250.00
 		LogBytes:         4 << 20, // 1 MiB = 1/1024 GB × $0.50 = $488.28125
 		Alarms:           7,
+		SQSMappings:      2,
 	}
 	r, err := Compute(m, testTable)
 	if err != nil {
@@ -66,14 +67,18 @@ func TestCompute(t *testing.T) {
 	if math.Abs(r.PerMillion-total) > 1e-9 || math.Abs(total-757.18125) > 1e-9 {
 		t.Errorf("total $%v per 1M orders, want $%v", r.PerMillion, total)
 	}
-	if len(r.Monthly) != 1 || math.Abs(r.Monthly[0].PerMillion-0.7) > 1e-12 {
-		t.Errorf("monthly lines %+v, want 7 alarms at $0.10 = $0.70", r.Monthly)
+	// 2 mappings × 648,000 idle receives × $0.40/M = $0.5184.
+	if len(r.Monthly) != 2 || math.Abs(r.Monthly[0].PerMillion-0.7) > 1e-12 || math.Abs(r.Monthly[1].PerMillion-0.5184) > 1e-12 {
+		t.Errorf("monthly lines %+v, want 7 alarms at $0.10 = $0.70 and $0.5184 of idle polling", r.Monthly)
 	}
 	if r.Lines[0].UnitsPerOrder != 2 {
 		t.Errorf("API requests per order = %v, want 2", r.Lines[0].UnitsPerOrder)
 	}
+	if logs := r.Lines[len(r.Lines)-1]; logs.UnitsPerOrder != 1024 || logs.Unit != "KB ingested" {
+		t.Errorf("logs line %+v, want 1024 KB per order", logs)
+	}
 	text := r.Text()
-	for _, s := range []string{"757.18", "250.00", "DynamoDB reads", "*", "7 × alarm-month"} {
+	for _, s := range []string{"757.18", "250.00", "DynamoDB reads", "*", "7 × alarm-month", "1296000 × request"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("text lacks %q:\n%s", s, text)
 		}
