@@ -5,9 +5,10 @@ type Price struct {
 	USD    float64 // per Unit
 	Unit   string  // what one Unit is, as the price page counts it
 	Source string  // the page the price is from
-	// Confirmed says whether the figure was read on a public page when
-	// the table was dated; false means it is the price as last known and
-	// should be checked before it is quoted.
+	// Confirmed says whether the figure was found quoted from Source in
+	// public material (AWS's own or a transcription of the page) when the
+	// table was dated; false means it is the price as last known and
+	// should be checked on Source before it is quoted.
 	Confirmed bool
 }
 
