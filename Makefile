@@ -19,7 +19,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.tools/*' -not -path './cdk.out/*' 2>/dev/null)
 
-.PHONY: all tools synth run test test-short lint bench bench-e2e clean
+.PHONY: all tools synth run test test-short lint bench bench-e2e bench-cost clean
 
 all: test
 
@@ -64,6 +64,13 @@ bench:
 
 bench-e2e: cdk.out/manifest.json
 	$(GO) test -run '^$$' -bench CheckoutToOrder -benchtime 200x -timeout 30m ./tests/e2e
+
+# The price per order, measured: ORDERS orders through the local stack,
+# priced by service per 1M orders; the table is also written as JSON.
+ORDERS ?= 500
+bench-cost: cdk.out/manifest.json
+	SHOPSTREAM_COST_ORDERS=$(ORDERS) SHOPSTREAM_COST_JSON=$(abspath .data/bench-cost.json) \
+		$(GO) test -v -run '^$$' -bench CostPerOrder -benchtime 1x -timeout 30m ./tests/e2e
 
 clean:
 	rm -rf cdk.out .data

@@ -232,6 +232,9 @@ func current(t *table, key attr.Item, put bool, cond expr.Cond, returnOld string
 		return nil, "", err
 	}
 	if cond != nil && !expr.Eval(cond, old) {
+		// AWS bills a rejected conditional write the write units of the
+		// stored item (at least one), as if it had been written.
+		t.consumed.add(writeUnits(attr.ItemSize(old)), true)
 		return nil, "", conditionFailed(old, returnOld)
 	}
 	return old, tk, nil

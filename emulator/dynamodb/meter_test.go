@@ -3,6 +3,8 @@ package dynamodb_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,10 +43,19 @@ func TestConsumedTotals(t *testing.T) {
 			}})
 			return err
 		}, 0, 7},
+		{"a failed conditional write still consumes the stored item's units", func() error {
+			_, err := e.Client.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("tbl"), Item: item(t, `{"pk":{"S":"b"}}`),
+				ConditionExpression: aws.String("attribute_not_exists(pk)")})
+			var ccf *types.ConditionalCheckFailedException
+			if !errors.As(err, &ccf) {
+				return fmt.Errorf("want ConditionalCheckFailedException, got %v", err)
+			}
+			return nil
+		}, 0, 9},
 		{"eventually consistent get is half a unit", func() error {
 			_, err := e.Client.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("tbl"), Key: item(t, `{"pk":{"S":"a"}}`)})
 			return err
-		}, 0.5, 7},
+		}, 0.5, 9},
 	}
 	for _, s := range steps {
 		if err := s.call(); err != nil {
@@ -65,7 +76,7 @@ func TestConsumedTotals(t *testing.T) {
 		WriteUnits float64                   `json:"writeUnits"`
 		Tables     map[string]dynamodb.Units `json:"tables"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || got.WriteUnits != 7 || got.Tables["tbl"].ReadUnits != 0.5 {
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || got.WriteUnits != 9 || got.Tables["tbl"].ReadUnits != 0.5 {
 		t.Fatalf("capacity endpoint: %+v %v", got, err)
 	}
 }

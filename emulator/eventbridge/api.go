@@ -71,6 +71,9 @@ func (s *Service) putEvents(ctx context.Context, body []byte) (any, error) {
 	results := make([]putEventsResult, len(in.Entries))
 	for i, j := range allowed {
 		results[j] = accepted[i]
+		if accepted[i].ErrorCode == "" {
+			s.meterPublished(in.Entries[j])
+		}
 	}
 	for j, r := range denied {
 		results[j] = r

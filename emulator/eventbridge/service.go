@@ -20,6 +20,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of the EventBridge JSON protocol.
@@ -69,6 +70,8 @@ type Config struct {
 	RetryBase time.Duration
 	// Workers bounds concurrent deliveries (default 8).
 	Workers int
+	// Metrics receives the billing meter of published events (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Service is the local EventBridge. Call Close to stop its workers.
@@ -191,6 +194,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
+	cfg.Metrics = telemetry.OrMetrics(cfg.Metrics)
 	s := &Service{
 		cfg: cfg, log: cfg.Log,
 		buses: map[string]*bus{}, rules: map[string]*rule{}, archives: map[string]*archive{},

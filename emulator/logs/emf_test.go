@@ -11,6 +11,7 @@ import (
 	cwlogs "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
+	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/emulator/logs"
 	"github.com/shopstream/shopstream/emulator/telemetry"
 )
@@ -28,10 +29,16 @@ func (r *recorder) Record(d telemetry.Datum) {
 	r.points = append(r.points, d)
 }
 
-func (r *recorder) taken() []telemetry.Datum {
+// taken returns and forgets the points recorded in namespace ns.
+func (r *recorder) taken(ns string) []telemetry.Datum {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := r.points
+	var out []telemetry.Datum
+	for _, d := range r.points {
+		if d.Namespace == ns {
+			out = append(out, d)
+		}
+	}
 	r.points = nil
 	return out
 }
@@ -81,7 +88,7 @@ func TestEMFLinesBecomeMetrics(t *testing.T) {
 	e := newEnv(t, nil, logs.Options{Metrics: rec, Now: time.Now})
 	e.svc.Put(telemetry.LogEvent{Group: "/aws/lambda/ordering", Stream: "s", Time: time.Now(), Message: forged})
 	want := []telemetry.Datum{{Namespace: "Shopstream", Name: "ForgedEvents", Dimensions: map[string]string{"Stage": "dev"}, Value: 1, Unit: "Count", Time: time.UnixMilli(1796637600000)}}
-	if got := rec.taken(); !reflect.DeepEqual(got, want) {
+	if got := rec.taken("Shopstream"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Put: %+v", got)
 	}
 	ctx := context.Background()
@@ -89,11 +96,37 @@ func TestEMFLinesBecomeMetrics(t *testing.T) {
 		LogEvents: []types.InputLogEvent{{Message: aws.String("plain"), Timestamp: aws.Int64(time.Now().UnixMilli())}, {Message: aws.String(forged), Timestamp: aws.Int64(time.Now().UnixMilli())}}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.taken(); !reflect.DeepEqual(got, want) {
+	if got := rec.taken("Shopstream"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("PutLogEvents: %+v", got)
 	}
 	out, err := e.client.FilterLogEvents(ctx, &cwlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/ordering"), FilterPattern: aws.String("ForgedEvents")})
 	if err != nil || len(out.Events) != 2 {
 		t.Fatalf("EMF lines kept: %+v %v", out, err)
+	}
+}
+
+// TestIncomingMeters: both ways in count the accepted events and their
+// message bytes (AWS/Logs IncomingLogEvents, IncomingBytes per group),
+// which ingestion is billed by; an expired event is not ingested.
+func TestIncomingMeters(t *testing.T) {
+	m := &localtest.Metrics{}
+	e := newEnv(t, nil, logs.Options{Metrics: m})
+	e.svc.Put(telemetry.LogEvent{Group: "/aws/lambda/f", Stream: "s", Time: t0, Message: "hello"})
+	ctx := context.Background()
+	for _, ev := range []types.InputLogEvent{
+		{Message: aws.String("too old"), Timestamp: aws.Int64(t0.Add(-15 * 24 * time.Hour).UnixMilli())},
+		{Message: aws.String("héllo"), Timestamp: aws.Int64(t0.UnixMilli())},
+	} {
+		if _, err := e.client.PutLogEvents(ctx, &cwlogs.PutLogEventsInput{LogGroupName: aws.String("/aws/lambda/f"), LogStreamName: aws.String("s"),
+			LogEvents: []types.InputLogEvent{ev}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := map[string]string{"LogGroupName": "/aws/lambda/f"}
+	if n := m.Sum("AWS/Logs", "IncomingLogEvents", g); n != 2 {
+		t.Errorf("IncomingLogEvents = %v, want 2", n)
+	}
+	if n := m.Sum("AWS/Logs", "IncomingBytes", g); n != 11 { // "hello" + "héllo" (é is 2 bytes in UTF-8)
+		t.Errorf("IncomingBytes = %v, want 11", n)
 	}
 }

@@ -70,6 +70,7 @@ func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
 	nowMs := now.UnixMilli()
 	tooNew, tooOld, expired := -1, -1, -1
 	var kept []int
+	keptBytes := 0
 	for i, e := range in.LogEvents {
 		ts := *e.Timestamp
 		msg := *e.Message
@@ -88,12 +89,14 @@ func (s *Service) putLogEvents(ctx context.Context, body []byte) (any, error) {
 		}
 		if g.add(st, ts, nowMs, msg, "", s.max) {
 			kept = append(kept, i)
+			keptBytes += len(msg)
 		} else {
 			expired = i
 		}
 	}
 	s.mu.Unlock()
 	s.kick()
+	s.recordIncoming(name, len(kept), keptBytes, now)
 	for _, i := range kept {
 		s.extractMetrics(*in.LogEvents[i].Message, time.UnixMilli(*in.LogEvents[i].Timestamp))
 	}

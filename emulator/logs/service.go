@@ -125,6 +125,7 @@ func (s *Service) Put(e telemetry.LogEvent) {
 	s.mu.Unlock()
 	if ok {
 		s.kick()
+		s.recordIncoming(e.Group, 1, len(e.Message), now)
 		s.extractMetrics(e.Message, e.Time)
 	}
 }

@@ -319,7 +319,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	svc.stepfunctions.Register(endpoint)
 	rt.onClose(func(context.Context) error { svc.stepfunctions.Close(); return nil })
 
-	svc.eventbridge, err = eventbridge.New(eventbridge.Config{DB: db, Queues: svc.sqs, Invoker: svc.lambda, Caller: endpoint, Log: log})
+	svc.eventbridge, err = eventbridge.New(eventbridge.Config{DB: db, Queues: svc.sqs, Invoker: svc.lambda, Caller: endpoint, Log: log, Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}

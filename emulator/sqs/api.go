@@ -466,9 +466,11 @@ func (s *Service) Send(_ context.Context, queueARN, body string, attrs map[strin
 	if q == nil {
 		return "", fmt.Errorf("sqs: send to %s: %w", name, ErrQueueDoesNotExist)
 	}
-	m, err := s.enqueue(q, sendEntry{MessageBody: body, MessageAttributes: attrs})
+	e := sendEntry{MessageBody: body, MessageAttributes: attrs}
+	m, err := s.enqueue(q, e)
 	if err != nil {
 		return "", fmt.Errorf("sqs: send to %s: %w", name, err)
 	}
+	s.meter(name, messageSize(e))
 	return m.ID, nil
 }

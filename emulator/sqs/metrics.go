@@ -1,6 +1,7 @@
 package sqs
 
 import (
+	"encoding/json"
 	"sort"
 	"time"
 
@@ -59,4 +60,38 @@ func (s *Service) Sample(now time.Time) []telemetry.Datum {
 		}
 	}
 	return out
+}
+
+// billedChunk is the payload size AWS bills as one request.
+const billedChunk = 64 * 1024
+
+// meterRequest counts one API request as AWS bills it
+// (telemetry.MetersNamespace Requests, dimension QueueName): every action
+// is a request, empty receives and batches included, and a send is one
+// request per 64 KB chunk of its payload, which is approximated by the
+// request body. A receive counts one request whatever it returns: the
+// messages here stay far below 64 KB.
+func (s *Service) meterRequest(op string, body []byte) {
+	var in struct{ QueueUrl, QueueName string }
+	_ = json.Unmarshal(body, &in)
+	name := in.QueueName
+	if n, err := nameFromURL(in.QueueUrl); err == nil {
+		name = n
+	}
+	size := 0
+	if op == "SendMessage" || op == "SendMessageBatch" {
+		size = len(body)
+	}
+	s.meter(name, size)
+}
+
+// meter records one request of payload size bytes on queue name ("" when
+// the request names none).
+func (s *Service) meter(name string, size int) {
+	var dims map[string]string
+	if name != "" {
+		dims = map[string]string{"QueueName": name}
+	}
+	s.metrics.Record(telemetry.Datum{Namespace: telemetry.MetersNamespace, Name: "Requests", Dimensions: dims,
+		Value: float64(max(1, (size+billedChunk-1)/billedChunk)), Unit: "Count", Time: s.now()})
 }

@@ -2,6 +2,8 @@ package sqs_test
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/emulator/sqs"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 	"github.com/shopstream/shopstream/internal/testutil/awstest"
 )
 
@@ -51,5 +54,47 @@ func TestMetrics(t *testing.T) {
 		if g, ok := gauges[k]; !ok || g != v {
 			t.Errorf("%s = %v (reported %v), want %v", k, g, ok, v)
 		}
+	}
+}
+
+// TestBillingMeters counts SQS requests as AWS bills them: every action,
+// an empty receive included, one request per 64 KB chunk of a send's
+// payload, and a delivery from another service (Send) as a send.
+func TestBillingMeters(t *testing.T) {
+	c := newClock()
+	rec := &localtest.Metrics{}
+	srv, url := localtest.Serve(t)
+	svc, err := sqs.New(localtest.OpenDB(t, ""), sqs.Options{BaseURL: url, Now: c.Now, Metrics: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Register(srv)
+	e := &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(url)), clock: c}
+	q := e.createQueue(t, "billed", nil)       // 1
+	if got := e.receive(t, q); len(got) != 0 { // 2: empty
+		t.Fatalf("received %d from an empty queue", len(got))
+	}
+	e.send(t, q, "small")                                                                                                      // 3
+	e.send(t, q, strings.Repeat("x", 100*1024))                                                                                // 4, 5: two 64 KB chunks
+	if _, err := svc.Send(context.Background(), "arn:aws:sqs:us-east-1:000000000000:billed", "from a rule", nil); err != nil { // 6
+		t.Fatal(err)
+	}
+	got := e.receive(t, q) // 7
+	if len(got) != 3 {
+		t.Fatalf("received %d messages, want 3", len(got))
+	}
+	entries := make([]types.DeleteMessageBatchRequestEntry, len(got))
+	for i, m := range got {
+		entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
+	}
+	if _, err := e.client.DeleteMessageBatch(context.Background(), &awssqs.DeleteMessageBatchInput{QueueUrl: aws.String(q), Entries: entries}); err != nil { // 8
+		t.Fatal(err)
+	}
+	dims := map[string]string{"QueueName": "billed"}
+	if n := rec.Sum(telemetry.MetersNamespace, "Requests", dims); n != 8 {
+		t.Errorf("Requests = %v, want 8", n)
+	}
+	if n := rec.Sum("AWS/SQS", "NumberOfEmptyReceives", dims); n != 1 {
+		t.Errorf("NumberOfEmptyReceives = %v, want 1", n)
 	}
 }

@@ -66,6 +66,9 @@ func (s *Service) receiveMessage(ctx context.Context, body []byte) (any, error) 
 	for {
 		got, err := s.take(q, limit, in)
 		if err != nil || len(got) > 0 || !time.Now().Before(deadline) {
+			if err == nil && len(got) == 0 {
+				s.count(q, "NumberOfEmptyReceives", 1)
+			}
 			s.mu.Unlock()
 			if got == nil {
 				got = []receivedMessage{}

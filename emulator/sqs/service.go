@@ -162,6 +162,7 @@ func (s *Service) Register(srv *awsapi.Server) {
 		if err := s.authorize(ctx, op, body); err != nil {
 			return nil, err
 		}
+		s.meterRequest(op, body)
 		out, err := f(ctx, body)
 		var ae *apiError
 		if errors.As(err, &ae) {

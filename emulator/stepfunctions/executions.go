@@ -362,6 +362,7 @@ func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) erro
 		return err
 	}
 	e.dirty = false
+	s.meterTransition(e, ev.Type)
 	e.history = append(e.history, raw)
 	s.logHistoryEvent(e.rec, id, ev, at)
 	return nil

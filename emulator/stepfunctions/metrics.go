@@ -1,6 +1,11 @@
 package stepfunctions
 
-import "github.com/shopstream/shopstream/emulator/telemetry"
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/shopstream/shopstream/emulator/telemetry"
+)
 
 // Step Functions' CloudWatch metrics (namespace AWS/States, dimension
 // StateMachineArn): ExecutionsStarted when an execution starts, and when
@@ -25,4 +30,23 @@ func (s *Service) recordOutcome(rec *executionRecord) {
 	}
 	s.recordMetric(rec.MachineARN, name, 1, "Count")
 	s.recordMetric(rec.MachineARN, "ExecutionTime", float64(rec.Stop.Sub(rec.Start).Microseconds())/1000, "Milliseconds")
+}
+
+// meterTransition counts the state transitions AWS bills a Standard
+// workflow for (telemetry.MetersNamespace StateTransitions; AWS/States has
+// no such metric): one per state entered, inside Map and Parallel
+// branches too, and one per retry of a Task, which shows in the history as
+// a new …Scheduled event that does not directly follow its
+// TaskStateEntered. It is called before typ is appended; e.mu is held.
+func (s *Service) meterTransition(e *execution, typ string) {
+	billed := strings.HasSuffix(typ, "StateEntered")
+	if (typ == "TaskScheduled" || typ == "LambdaFunctionScheduled") && len(e.history) > 0 {
+		var prev struct{ Type string }
+		_ = json.Unmarshal(e.history[len(e.history)-1], &prev)
+		billed = prev.Type != "TaskStateEntered"
+	}
+	if billed {
+		s.metrics.Record(telemetry.Datum{Namespace: telemetry.MetersNamespace, Name: "StateTransitions",
+			Dimensions: map[string]string{"StateMachineArn": e.rec.MachineARN}, Value: 1, Unit: "Count", Time: s.now()})
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopstream/shopstream/emulator/dynamodb"
 	"github.com/shopstream/shopstream/emulator/localtest"
 )
 
@@ -332,19 +333,24 @@ func unique(t testing.TB, prefix string) string {
 // consumedWriteUnits reads the local DynamoDB's running total of write
 // capacity units consumed (computed as AWS bills them) across all tables.
 func (h *stackHandle) consumedWriteUnits() (float64, error) {
+	u, err := h.consumedUnits()
+	return u.WriteUnits, err
+}
+
+// consumedUnits reads the local DynamoDB's running totals of read and
+// write capacity units consumed, as AWS bills them, across all tables.
+func (h *stackHandle) consumedUnits() (dynamodb.Units, error) {
 	if h.AWSURL == "" {
-		return 0, fmt.Errorf("only the local runtime reports consumed capacity")
+		return dynamodb.Units{}, fmt.Errorf("only the local runtime reports consumed capacity")
 	}
-	res, err := http.Get(strings.TrimSuffix(h.AWSURL, "/") + "/_shopstream/dynamodb/capacity")
+	res, err := http.Get(strings.TrimSuffix(h.AWSURL, "/") + dynamodb.CapacityPath)
 	if err != nil {
-		return 0, err
+		return dynamodb.Units{}, err
 	}
 	defer res.Body.Close()
-	var out struct {
-		WriteUnits float64 `json:"writeUnits"`
-	}
+	var out dynamodb.Units
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		return 0, fmt.Errorf("capacity endpoint: %w", err)
+		return dynamodb.Units{}, fmt.Errorf("capacity endpoint: %w", err)
 	}
-	return out.WriteUnits, nil
+	return out, nil
 }
