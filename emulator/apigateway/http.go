@@ -22,17 +22,20 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := s.opts.RequestID()
 	w.Header().Set("X-Amzn-Requestid", requestID)
-	status, target := s.serve(w, r, requestID)
+	mt := &metered{}
+	status, target := s.serve(w, r, requestID, mt)
+	s.record(mt, status, start)
 	s.opts.Log.Info(fmt.Sprintf("api %s %s -> %d %s%s", r.Method, r.URL.RequestURI(), status, target, time.Since(start).Round(10*time.Microsecond)))
 }
 
 // serve handles one request and returns its status and, for the log line,
 // the integration it reached ("fn=name ").
-func (s *Service) serve(w http.ResponseWriter, r *http.Request, requestID string) (int, string) {
+func (s *Service) serve(w http.ResponseWriter, r *http.Request, requestID string, mt *metered) (int, string) {
 	rt, ok := s.match(r.Method, r.URL.EscapedPath())
 	if !ok {
 		return writeError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"), ""
 	}
+	mt.api, mt.stage = rt.api.name, rt.stage.name
 	if r.ContentLength > MaxBody {
 		return writeError(w, http.StatusRequestEntityTooLarge, "RequestTooLargeException", "Request Too Long"), ""
 	}
@@ -53,12 +56,12 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, requestID string
 	if m := rt.method.mock; m != nil {
 		return writeMock(w, r, m), "mock "
 	}
-	return s.proxy(w, r, rt, body, claims, requestID), "fn=" + rt.method.functionName + " "
+	return s.proxy(w, r, rt, body, claims, requestID, mt), "fn=" + rt.method.functionName + " "
 }
 
 // proxy runs a Lambda proxy integration and maps its answer, or API
 // Gateway's error for a failed, timed-out or malformed one.
-func (s *Service) proxy(w http.ResponseWriter, r *http.Request, rt route, body []byte, claims map[string]string, requestID string) int {
+func (s *Service) proxy(w http.ResponseWriter, r *http.Request, rt route, body []byte, claims map[string]string, requestID string, mt *metered) int {
 	fn := rt.method.functionName
 	ev := s.buildEvent(r, rt, body, requestID, s.opts.Now())
 	if claims != nil {
@@ -70,7 +73,9 @@ func (s *Service) proxy(w http.ResponseWriter, r *http.Request, rt route, body [
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
+	invoked := time.Now()
 	res, err := s.invoker.Invoke(ctx, rt.method.function, payload)
+	mt.integration = time.Since(invoked)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded:
 		return writeError(w, http.StatusGatewayTimeout, "IntegrationTimeoutException", "Endpoint request timed out")

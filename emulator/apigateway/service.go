@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/stack"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // Limits API Gateway enforces that callers can observe.
@@ -29,6 +30,8 @@ type Options struct {
 	// Verifier checks the tokens of COGNITO_USER_POOLS authorizers; a
 	// template with one needs it (*cognito.Service is one).
 	Verifier Verifier
+	// Metrics receives the stages' AWS/ApiGateway metrics (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Verifier checks a token issued by the user pool named by its ARN (an

@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,7 +55,8 @@ func Errorf(typ, format string, args ...any) *Error {
 // mounted handlers.
 type Server struct {
 	mu       sync.RWMutex
-	services map[string]service // by target prefix
+	services map[string]service      // by target prefix
+	query    map[string]queryService // by SigV4 signing name
 	mux      *http.ServeMux
 	authz    Authorizer // nil: enforcement off
 	Log      *slog.Logger
@@ -110,6 +112,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
+	if isQuery(r) {
+		s.serveQuery(w, r)
+		return
+	}
 	start := time.Now()
 	target := r.Header.Get("X-Amz-Target")
 	svc, op, unknown := s.lookup(target)
@@ -117,7 +123,7 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, "application/x-amz-json-1.0", "", unknown)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		WriteError(w, svc.contentType, svc.typePrefix, &Error{Type: "SerializationException", Message: "request body too large or unreadable", Status: http.StatusRequestEntityTooLarge})
 		return
@@ -146,6 +152,26 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request) {
 	setCRC32(w, raw)
 	_, _ = w.Write(raw)
 	s.Log.Debug("aws", "target", target, "dur", time.Since(start))
+}
+
+// readBody reads a request body up to MaxBody, decompressing it when the
+// client compressed it (Content-Encoding: gzip, as the SDKs do for
+// operations with AWS's requestCompression trait, e.g. PutMetricData).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	var in io.Reader = http.MaxBytesReader(w, r.Body, MaxBody)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		in = io.LimitReader(zr, MaxBody+1)
+	}
+	body, err := io.ReadAll(in)
+	if err == nil && len(body) > MaxBody {
+		err = errors.New("request body too large")
+	}
+	return body, err
 }
 
 // WriteError writes an AWS JSON error body.

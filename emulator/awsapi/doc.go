@@ -3,7 +3,9 @@
 // X-Amz-Target header ("DynamoDB_20120810.PutItem"), the service registered
 // for that target prefix answers, and errors travel as {"__type","message"}
 // bodies, so the AWS CLI and SDKs work against it unchanged. REST-style APIs
-// (Lambda Invoke) mount plain http.Handlers on the same mux.
+// (Lambda Invoke) mount plain http.Handlers on the same mux. Query-protocol
+// services (SNS: form-encoded Action=... requests, XML responses) are
+// routed by the SigV4 signing name of the request (see RegisterQuery).
 //
 // Authorization: with an Authorizer installed (package iam), the server
 // identifies the caller of every request from its SigV4 credential (the

@@ -15,6 +15,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/eventbridge/pattern"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // TypeEventSourceMapping is the resource type this package provisions.
@@ -45,6 +46,8 @@ type Config struct {
 	SQSWaitSeconds int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Metrics receives the stream mappings' IteratorAge (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Service runs every mapping's pollers until Close.

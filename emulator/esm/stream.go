@@ -374,6 +374,7 @@ func (w *shardWorker) deliver(batch []streamRecord) bool {
 				}
 			}
 		}
+		s.recordIteratorAge(m, u.recs)
 		res, err := s.cfg.Invoker.Invoke(s.ctx, m.function, eventPayload(u.recs))
 		if err != nil {
 			// The invocation did not happen (unknown function, service

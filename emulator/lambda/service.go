@@ -96,6 +96,9 @@ type Config struct {
 	// per process, each line under the request id it was written for
 	// (nil: lines go to Output only).
 	Logs telemetry.Logs
+
+	// Metrics receives each invocation's AWS/Lambda metrics (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Credentials are the AWS credentials a function's processes get.
@@ -560,6 +563,7 @@ func (s *Service) runOn(fn *function, inv *invocation) (result, error) {
 			s.discard(fn, sb)
 		}
 		s.logInvoke(fn, inv, r, cold, start)
+		s.recordInvoke(fn, r, start)
 		return r, nil
 	}
 }

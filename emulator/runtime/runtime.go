@@ -20,6 +20,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/apigateway"
 	"github.com/shopstream/shopstream/emulator/awsapi"
+	"github.com/shopstream/shopstream/emulator/cloudwatch"
 	"github.com/shopstream/shopstream/emulator/cognito"
 	"github.com/shopstream/shopstream/emulator/dynamodb"
 	"github.com/shopstream/shopstream/emulator/esm"
@@ -28,6 +29,7 @@ import (
 	"github.com/shopstream/shopstream/emulator/lambda"
 	"github.com/shopstream/shopstream/emulator/logs"
 	"github.com/shopstream/shopstream/emulator/secretsmanager"
+	"github.com/shopstream/shopstream/emulator/sns"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/stack"
 	"github.com/shopstream/shopstream/emulator/state"
@@ -176,6 +178,8 @@ func Start(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		svc.iam.Watch(svc.apigateway),
 		svc.cognito,
 		svc.iam,
+		svc.cloudwatch,
+		svc.sns,
 	)
 	if err != nil {
 		return nil, err
@@ -216,6 +220,8 @@ type services struct {
 	apigateway     *apigateway.Service
 	cognito        *cognito.Service
 	iam            *iam.Service
+	cloudwatch     *cloudwatch.Service
+	sns            *sns.Service
 }
 
 // startServices builds every service over db, registers their APIs on the
@@ -237,11 +243,17 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	} else {
 		log.Info("IAM is not enforced: every function gets the shared dummy credentials and every call is allowed")
 	}
+	// CloudWatch first: the other services record their metrics into it.
+	if svc.cloudwatch, err = cloudwatch.New(db, cloudwatch.Options{TimeScale: rt.cfg.TimeScale, Log: log}); err != nil {
+		return nil, err
+	}
+	svc.cloudwatch.Register(endpoint)
+	metrics := svc.cloudwatch
+
 	// Logs before its producers (Lambda, Step Functions): closers run in
 	// reverse, so their last lines are in before Close flushes to disk.
-	// Metrics: nil until the CloudWatch metrics service is wired (EMF
-	// lines are then kept as log lines only).
-	if svc.logs, err = logs.New(db, logs.Options{Log: log}); err != nil {
+	// Lines in embedded metric format become CloudWatch metrics.
+	if svc.logs, err = logs.New(db, logs.Options{Log: log, Metrics: metrics}); err != nil {
 		return nil, err
 	}
 	svc.logs.Register(endpoint)
@@ -263,15 +275,31 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		DB:        db,
 		TimeScale: rt.cfg.TimeScale,
 		Logs:      svc.logs,
+		Metrics:   metrics,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)
 
-	if svc.sqs, err = sqs.New(db, sqs.Options{BaseURL: rt.awsURL, TimeScale: rt.cfg.TimeScale}); err != nil {
+	if svc.sqs, err = sqs.New(db, sqs.Options{BaseURL: rt.awsURL, TimeScale: rt.cfg.TimeScale, Metrics: metrics}); err != nil {
 		return nil, err
 	}
 	svc.sqs.Register(endpoint)
 	svc.iam.ResourcePolicies(svc.sqs.QueuePolicy)
+
+	// SNS delivers alarm notifications; e-mail goes to <data>/sns-email.log
+	// (in memory: the log line only). CloudWatch samples the queue depths
+	// and evaluates the alarms once a (scaled) minute.
+	emailLog := ""
+	if !rt.cfg.InMemory {
+		emailLog = filepath.Join(rt.cfg.DataDir, "sns-email.log")
+	}
+	if svc.sns, err = sns.New(db, sns.Options{Queues: svc.sqs, EmailLog: emailLog, BaseURL: rt.awsURL, Log: log}); err != nil {
+		return nil, err
+	}
+	svc.sns.Register(endpoint)
+	svc.cloudwatch.Connect(svc.sns, svc.sqs)
+	svc.cloudwatch.Start()
+	rt.onClose(svc.cloudwatch.Close)
 
 	if svc.secretsmanager, err = secretsmanager.New(db, secretsmanager.Options{}); err != nil {
 		return nil, err
@@ -284,7 +312,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	statusEvents := func(ctx context.Context, source, detailType string, resources []string, detail []byte) error {
 		return svc.eventbridge.PutServiceEvent(ctx, source, detailType, resources, detail)
 	}
-	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Events: statusEvents, Logs: svc.logs})
+	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Events: statusEvents, Logs: svc.logs, Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +326,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	svc.eventbridge.Register(endpoint)
 	rt.onClose(svc.eventbridge.Close)
 
-	if svc.esm, err = esm.New(esm.Config{Caller: endpoint, Invoker: svc.lambda, DB: db, Log: log}); err != nil {
+	if svc.esm, err = esm.New(esm.Config{Caller: endpoint, Invoker: svc.lambda, DB: db, Log: log, Metrics: metrics}); err != nil {
 		return nil, err
 	}
 	rt.onClose(svc.esm.Close)
@@ -314,7 +342,7 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		// which the functions' AWS::Lambda::Permission must allow.
 		invoker = svc.iam.APIGateway(svc.lambda)
 	}
-	svc.apigateway = apigateway.New(invoker, apigateway.Options{Log: log, Verifier: svc.cognito})
+	svc.apigateway = apigateway.New(invoker, apigateway.Options{Log: log, Verifier: svc.cognito, Metrics: metrics})
 	return &svc, nil
 }
 

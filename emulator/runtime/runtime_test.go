@@ -241,3 +241,60 @@ func TestEnvFile(t *testing.T) {
 		}
 	}
 }
+
+// TestAlarmsWatchTheStack runs the fixture at a time scale where a
+// CloudWatch minute is 0.6 s: a 404 through API Gateway is a 4XXError
+// data point, the fixture's alarm on it goes to ALARM, and its topic's
+// e-mail subscriber gets the notification in <data>/sns-email.log.
+func TestAlarmsWatchTheStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a function and runs a stack; skipped with -short")
+	}
+	dataDir := t.TempDir()
+	rt, err := runtime.Start(context.Background(), runtime.Config{
+		Assembly: "testdata/assembly", DataDir: dataDir, AWSAddr: "127.0.0.1:0", APIAddr: "127.0.0.1:0",
+		TimeScale: 0.01, Output: io.Discard,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close(context.Background()) })
+	state := func() string {
+		req, _ := http.NewRequest("POST", rt.AWSEndpoint()+"/", strings.NewReader(`{"AlarmNames":["items-4xx"]}`))
+		req.Header.Set("X-Amz-Target", "GraniteServiceVersion20100801.DescribeAlarms")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct{ MetricAlarms []struct{ StateValue string } }
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.MetricAlarms) != 1 {
+			t.Fatalf("DescribeAlarms: %v %+v", err, out)
+		}
+		return out.MetricAlarms[0].StateValue
+	}
+	if s := state(); s == "ALARM" {
+		t.Fatalf("alarm in ALARM before any request")
+	}
+	if status, body := call(t, "GET", rt.APIURLs()[0]+"items/none", ""); status != 404 {
+		t.Fatalf("GET /items/none = %d %v", status, body)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for state() != "ALARM" {
+		if time.Now().After(deadline) {
+			t.Fatalf("alarm items-4xx is %s 20 s after a 404", state())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for {
+		raw, _ := os.ReadFile(filepath.Join(dataDir, "sns-email.log"))
+		if strings.Contains(string(raw), `"subject":"ALARM: \"items-4xx\" in US East (N. Virginia)"`) && strings.Contains(string(raw), `"endpoint":"ops@example.com"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no alarm e-mail in sns-email.log: %s", raw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -297,6 +297,7 @@ func (s *Service) sendMessageBatch(_ context.Context, body []byte) (any, error) 
 		for _, m := range sent {
 			q.add(m)
 		}
+		s.count(q, "NumberOfMessagesSent", len(sent))
 		return out, nil
 	})
 }
@@ -405,6 +406,7 @@ func (s *Service) enqueue(q *queue, e sendEntry) (*message, error) {
 		return nil, err
 	}
 	q.add(m)
+	s.count(q, "NumberOfMessagesSent", 1)
 	return m, nil
 }
 

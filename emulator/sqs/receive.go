@@ -152,6 +152,7 @@ func (s *Service) take(q *queue, limit int, in receiveInput) ([]receivedMessage,
 	for _, m := range movedIn {
 		dlq.add(m)
 	}
+	s.count(q, "NumberOfMessagesReceived", len(got))
 	return got, nil
 }
 
@@ -282,6 +283,7 @@ func (s *Service) deleteByReceipt(q *queue, h string) error {
 		return err
 	}
 	q.remove(m)
+	s.count(q, "NumberOfMessagesDeleted", 1)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/state"
+	"github.com/shopstream/shopstream/emulator/telemetry"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of the SQS JSON protocol.
@@ -43,6 +44,9 @@ type Options struct {
 	// tests see a failed message come back in a fraction of its 180 s
 	// (0 or 1: real time). Attributes still report the configured values.
 	TimeScale float64
+	// Metrics receives the queues' counting metrics (nil: none); the
+	// depth gauges are read through Sample.
+	Metrics telemetry.Metrics
 }
 
 // Service is the local SQS. Its methods are safe for concurrent use.
@@ -52,6 +56,7 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 	scale   float64 // see Options.TimeScale
+	metrics telemetry.Metrics
 
 	mu     sync.Mutex
 	queues map[string]*queue // by name
@@ -71,7 +76,7 @@ func (s *Service) scaled(d time.Duration) time.Duration {
 
 // New loads the queues and messages kept in db.
 func New(db *state.DB, opts Options) (*Service, error) {
-	s := &Service{db: db, baseURL: opts.BaseURL, now: opts.Now, newID: opts.NewID, scale: opts.TimeScale, queues: map[string]*queue{}}
+	s := &Service{db: db, baseURL: opts.BaseURL, now: opts.Now, newID: opts.NewID, scale: opts.TimeScale, metrics: telemetry.OrMetrics(opts.Metrics), queues: map[string]*queue{}}
 	if s.baseURL == "" {
 		s.baseURL = "http://127.0.0.1:4566"
 	}

@@ -45,15 +45,16 @@ func (r *Registry) Lookup(typ string) (Provisioner, bool) {
 	return p, ok
 }
 
-// Observational reports whether typ only observes the stack (logs, alarms,
-// dashboards, tracing, CDK metadata): locally it is announced and skipped,
-// with a synthesized Ref and Arn so references to it still resolve.
+// Observational reports whether typ only observes the stack (logs,
+// composite alarms, tracing, CDK metadata): locally it is announced and
+// skipped, with a synthesized Ref and Arn so references to it still
+// resolve. Metric alarms and dashboards are provisioned (emulator/cloudwatch).
 func Observational(typ string) bool {
 	switch typ {
 	case "AWS::CDK::Metadata",
 		"AWS::Logs::LogStream", "AWS::Logs::MetricFilter",
 		"AWS::Logs::SubscriptionFilter", "AWS::Logs::ResourcePolicy", "AWS::Logs::QueryDefinition",
-		"AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm", "AWS::CloudWatch::Dashboard",
+		"AWS::CloudWatch::CompositeAlarm",
 		"AWS::CloudWatch::AnomalyDetector", "AWS::CloudWatch::InsightRule":
 		return true
 	}

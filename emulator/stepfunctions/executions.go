@@ -158,6 +158,7 @@ func (s *Service) startExecution(_ context.Context, body []byte) (any, error) {
 	}
 	s.flushStatusEvents(e)
 	s.launch(e, m, inputValue)
+	s.recordMetric(m.rec.ARN, "ExecutionsStarted", 1, "Count")
 	return map[string]any{"executionArn": arn, "startDate": epoch(e.rec.Start)}, nil
 }
 
@@ -310,6 +311,7 @@ func (s *Service) finish(e *execution, m *machine, out any, err error) {
 	if err := s.appendLocked(e, ev, true); err != nil {
 		s.log.Error("stepfunctions: persist execution outcome", "execution", e.rec.ARN, "err", err)
 	}
+	s.recordOutcome(&e.rec)
 }
 
 func errorDetails(name, cause string) map[string]any {

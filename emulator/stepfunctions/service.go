@@ -37,6 +37,8 @@ type Options struct {
 	// Events receives the executions' status change events for the
 	// default event bus; nil emits none.
 	Events EventSink
+	// Metrics receives the AWS/States execution metrics (nil: none).
+	Metrics telemetry.Metrics
 }
 
 // Service is the local Step Functions.
@@ -50,6 +52,7 @@ type Service struct {
 	events  EventSink
 	// logTargets maps machine ARNs to their *logTarget (see setLogging).
 	logTargets sync.Map
+	metrics    telemetry.Metrics
 
 	// srv is the endpoint Register attached the service to; SDK task
 	// integrations call the other emulated services through it.
@@ -76,6 +79,7 @@ func New(db *state.DB, opts Options) (*Service, error) {
 	}
 	s := &Service{
 		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log, logs: telemetry.OrLogs(opts.Logs), events: opts.Events,
+		metrics:  telemetry.OrMetrics(opts.Metrics),
 		machines: map[string]*machine{}, executions: map[string]*execution{},
 	}
 	if s.clock == nil {
