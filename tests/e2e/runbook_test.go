@@ -55,7 +55,7 @@ func TestRunbookLocally(t *testing.T) {
 	h.logOnFailure(t)
 
 	// A poison message: an event whose detail is no BasketCheckedOut. The
-	// ordering function fails it until SQS dead-letters it.
+	// ordering function fails it until SQS dead-letters it (below).
 	cli := localtest.AWSCLI(t, h.AWSURL)
 	poison := unique(t, "poison")
 	cli("sqs", "send-message", "--queue-url", h.Outputs["OrderQueueUrl"], "--message-body",
@@ -73,9 +73,21 @@ func TestRunbookLocally(t *testing.T) {
 	}
 	execution := strings.Replace(h.Outputs["CheckoutStateMachineArn"], ":stateMachine:", ":execution:", 1) + ":" + checkout
 
+	// The poison message reaches the DLQ and OrderDLQNotEmpty fires (the
+	// runtime evaluates alarms every scaled minute).
 	eventually(t, 30*time.Second, "the poison message in the order DLQ", func() bool {
 		out := cli("sqs", "get-queue-attributes", "--queue-url", h.Outputs["OrderDLQUrl"], "--attribute-names", "ApproximateNumberOfMessages")
 		return out["Attributes"].(map[string]any)["ApproximateNumberOfMessages"] == "1"
+	})
+	eventually(t, 30*time.Second, "OrderDLQNotEmpty in ALARM", func() bool {
+		out := cli("cloudwatch", "describe-alarms", "--state-value", "ALARM")
+		alarms, _ := out["MetricAlarms"].([]any)
+		for _, a := range alarms {
+			if strings.Contains(a.(map[string]any)["AlarmName"].(string), "OrderDLQNotEmpty") {
+				return true
+			}
+		}
+		return false
 	})
 
 	// The operator's choices the runbook leaves to them: the basket's
@@ -98,12 +110,14 @@ func TestRunbookLocally(t *testing.T) {
 		t.Fatalf("runbook: %v", err)
 	}
 	for _, want := range []string{
-		`"id": "` + poison + `"`,     // the DLQ message, shown by jq
-		"decode detail of " + poison, // its error in the ordering function's log
-		"BasketCheckedOut v1",        // the basket's history
-		"SUCCEEDED",                  // the execution described
-		"COMPLETED\t1\t1\tNone",      // the redrive moved the message
-		"0 differences",              // verify
+		"OrderDLQNotEmpty",               // the alarm in ALARM
+		"Alarm updated from OK to ALARM", // its history
+		`"id": "` + poison + `"`,         // the DLQ message, shown by jq
+		"decode detail of " + poison,     // its error in the ordering function's log
+		"BasketCheckedOut v1",            // the basket's history
+		"SUCCEEDED",                      // the execution described
+		"COMPLETED\t1\t1\tNone",          // the redrive moved the message
+		"0 differences",                  // verify
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("runbook output lacks %q", want)
