@@ -10,15 +10,20 @@ import (
 	"github.com/shopstream/shopstream/emulator/awsapi"
 )
 
-// Register mounts the Lambda Invoke and GetFunctionEventInvokeConfig REST
-// APIs on the shared endpoint, so `aws lambda invoke` and the SDK's lambda
-// client reach local functions. Destination records are sent through srv.
+// Register mounts the Lambda Invoke, GetFunctionEventInvokeConfig,
+// ListFunctions and GetFunctionConfiguration REST APIs on the shared
+// endpoint, so `aws lambda invoke` and the SDK's lambda client reach local
+// functions. Destination records are sent through srv.
 func (s *Service) Register(srv *awsapi.Server) {
 	s.mu.Lock()
 	s.srv = srv
 	s.mu.Unlock()
 	srv.Handle("POST /2015-03-31/functions/{name}/invocations", http.HandlerFunc(s.serveInvoke))
 	srv.Handle("GET /2019-09-25/functions/{name}/event-invoke-config", http.HandlerFunc(s.serveGetEventInvokeConfig))
+	// botocore (the AWS CLI) drops the trailing slash the SDKs send.
+	srv.Handle("GET /2015-03-31/functions/{$}", http.HandlerFunc(s.serveListFunctions))
+	srv.Handle("GET /2015-03-31/functions", http.HandlerFunc(s.serveListFunctions))
+	srv.Handle("GET /2015-03-31/functions/{name}/configuration", http.HandlerFunc(s.serveGetFunctionConfiguration))
 }
 
 func (s *Service) serveInvoke(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,9 @@ type logging struct {
 	// quiet: SystemLogLevel WARN or above (JSON only) drops Lambda's own
 	// lines, which are INFO records.
 	quiet bool
+	// appLevel and sysLevel are the JSON format's levels as configured
+	// (AWS reports INFO for one left out), for GetFunctionConfiguration.
+	appLevel, sysLevel string
 }
 
 func parseLogging(p map[string]any, name string) (logging, error) {
@@ -46,15 +49,25 @@ func parseLogging(p map[string]any, name string) (logging, error) {
 	case "", "Text":
 	case "JSON":
 		l.json = true
+		l.appLevel, l.sysLevel = "INFO", "INFO"
 	default:
 		return l, fmt.Errorf("LoggingConfig.LogFormat: %q is not Text or JSON", f)
 	}
+	if lvl, _ := cfg["ApplicationLogLevel"].(string); lvl != "" && l.json {
+		l.appLevel = lvl
+	}
 	switch lvl, _ := cfg["SystemLogLevel"].(string); lvl {
-	case "", "DEBUG", "INFO":
+	case "":
+	case "DEBUG", "INFO":
+		l.sysLevel = lvl
 	case "WARN":
 		l.quiet = l.json
+		l.sysLevel = lvl
 	default:
 		return l, fmt.Errorf("LoggingConfig.SystemLogLevel: %q is not DEBUG, INFO or WARN", lvl)
+	}
+	if !l.json { // the levels apply to the JSON format only
+		l.appLevel, l.sysLevel = "", ""
 	}
 	return l, nil
 }

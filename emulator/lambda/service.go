@@ -455,14 +455,20 @@ func (s *Service) authorize(ctx context.Context, fn *function) error {
 // authorizeAction checks action on fn for the principal ctx acts as,
 // answering a denial with Lambda's HTTP 403.
 func (s *Service) authorizeAction(ctx context.Context, action string, fn *function) error {
+	return s.authorizeResource(ctx, action, fn.arn)
+}
+
+// authorizeResource checks action on resource (an ARN, or "*" for an
+// action such as lambda:ListFunctions that has none), as authorizeAction.
+func (s *Service) authorizeResource(ctx context.Context, action, resource string) error {
 	s.mu.RLock()
 	srv := s.srv
 	s.mu.RUnlock()
 	var err error
 	if srv != nil {
-		err = srv.Authorize(ctx, action, fn.arn, nil)
+		err = srv.Authorize(ctx, action, resource, nil)
 	} else {
-		err = awsapi.Authorize(ctx, action, fn.arn, nil)
+		err = awsapi.Authorize(ctx, action, resource, nil)
 	}
 	var ae *awsapi.Error
 	if errors.As(err, &ae) && awsapi.IsAccessDenied(ae) {

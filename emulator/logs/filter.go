@@ -8,16 +8,20 @@ import (
 // compileFilter turns a filter pattern into a matcher. Supported, as
 // CloudWatch Logs defines them for unstructured log events: terms (every
 // one must occur, case-sensitively), "quoted phrases", ?term alternatives
-// (at least one must occur), -term exclusions, and %regular expression%.
-// JSON ({ … }) and space-delimited ([ … ]) patterns are refused with an
-// InvalidParameterException saying so.
+// (at least one must occur), -term exclusions, and %regular expression%;
+// and JSON patterns ({ $.field = … }, jsonfilter.go). Space-delimited
+// ([ … ]) patterns are refused with an InvalidParameterException saying so.
 func compileFilter(pattern string) (func(string) bool, error) {
 	p := strings.TrimSpace(pattern)
 	switch {
 	case p == "":
 		return func(string) bool { return true }, nil
 	case strings.HasPrefix(p, "{"):
-		return nil, invalidParameter("Invalid filter pattern %q: JSON filter patterns ({ $.field = … }) are not supported by the local CloudWatch Logs; use terms, \"quoted phrases\", ?alternatives, -exclusions or %%regex%%.", pattern)
+		match, err := compileJSONFilter(p)
+		if err != nil {
+			return nil, invalidParameter("Invalid filter pattern %q: %v", pattern, err)
+		}
+		return match, nil
 	case strings.HasPrefix(p, "["):
 		return nil, invalidParameter("Invalid filter pattern %q: space-delimited filter patterns ([w1, w2, …]) are not supported by the local CloudWatch Logs; use terms, \"quoted phrases\", ?alternatives, -exclusions or %%regex%%.", pattern)
 	case len(p) >= 2 && strings.HasPrefix(p, "%") && strings.HasSuffix(p, "%"):

@@ -3,8 +3,6 @@ package sqs
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
@@ -20,7 +18,8 @@ var actions = map[string]string{
 }
 
 // authorize checks the operation's action on its queue (named by QueueUrl,
-// or QueueName for CreateQueue and GetQueueUrl; "*" for ListQueues). SQS
+// or QueueName for CreateQueue and GetQueueUrl, SourceArn for the message
+// move tasks; "*" for ListQueues). SQS
 // words actions in lower case in its denials ("sqs:sendmessage"), and IAM
 // matches actions case-insensitively, so they are checked that way. A
 // denial is reshaped as SQS sends it: HTTP 403 and the query-protocol code
@@ -32,6 +31,7 @@ func (s *Service) authorize(ctx context.Context, op string, body []byte) error {
 	var in struct {
 		QueueURL  string `json:"QueueUrl"`
 		QueueName string `json:"QueueName"`
+		SourceARN string `json:"SourceArn"`
 	}
 	if json.Unmarshal(body, &in) != nil {
 		return nil // the operation reports the malformed body
@@ -45,6 +45,11 @@ func (s *Service) authorize(ctx context.Context, op string, body []byte) error {
 	case op == "ListQueues":
 	case op == "CreateQueue" || op == "GetQueueUrl":
 		resource = queueARN(in.QueueName)
+	case op == "StartMessageMoveTask" || op == "ListMessageMoveTasks":
+		if in.SourceARN == "" {
+			return nil // the operation reports the missing parameter
+		}
+		resource = in.SourceARN // the source (dead-letter) queue
 	default:
 		name, err := nameFromURL(in.QueueURL)
 		if err != nil {
@@ -52,13 +57,7 @@ func (s *Service) authorize(ctx context.Context, op string, body []byte) error {
 		}
 		resource = queueARN(name)
 	}
-	err := awsapi.Authorize(ctx, "sqs:"+strings.ToLower(action), resource, nil)
-	var ae *awsapi.Error
-	if errors.As(err, &ae) && awsapi.IsAccessDenied(ae) {
-		return &awsapi.Error{Type: ae.Type, Message: ae.Message, Status: http.StatusForbidden,
-			Header: map[string]string{"x-amzn-query-error": "AccessDenied;Sender"}}
-	}
-	return err
+	return denial(awsapi.Authorize(ctx, "sqs:"+strings.ToLower(action), resource, nil))
 }
 
 // QueuePolicy returns the Policy attribute of the queue with the given

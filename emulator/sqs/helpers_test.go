@@ -9,6 +9,7 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/shopstream/shopstream/emulator/awsapi"
 	"github.com/shopstream/shopstream/emulator/localtest"
 	"github.com/shopstream/shopstream/emulator/sqs"
 	"github.com/shopstream/shopstream/emulator/state"
@@ -25,6 +26,7 @@ type env struct {
 	client *awssqs.Client
 	clock  *localtest.Clock
 	db     *state.DB
+	srv    *awsapi.Server
 	url    string
 }
 
@@ -45,7 +47,7 @@ func newEnv(t testing.TB, db *state.DB, c *localtest.Clock) *env {
 		t.Fatal(err)
 	}
 	svc.Register(srv)
-	return &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(url)), clock: c, db: db, url: url}
+	return &env{svc: svc, client: awssqs.NewFromConfig(awstest.Config(url)), clock: c, db: db, srv: srv, url: url}
 }
 
 func (e *env) createQueue(t testing.TB, name string, attrs map[string]string) string {

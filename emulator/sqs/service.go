@@ -61,6 +61,9 @@ type Service struct {
 	mu     sync.Mutex
 	queues map[string]*queue // by name
 	seq    uint64            // last message sequence number
+	// moveTasks are the message move tasks by source queue ARN, oldest
+	// first (moves.go).
+	moveTasks map[string][]*moveTask
 }
 
 // scaled applies the time scale to a visibility timeout or delay.
@@ -153,6 +156,7 @@ func (s *Service) Register(srv *awsapi.Server) {
 		"ChangeMessageVisibilityBatch": s.changeMessageVisibilityBatch,
 		"ListQueueTags":                s.listQueueTags, "TagQueue": s.tagQueue, "UntagQueue": s.untagQueue,
 		"ListDeadLetterSourceQueues": s.listDeadLetterSourceQueues,
+		"StartMessageMoveTask":       s.startMessageMoveTask, "ListMessageMoveTasks": s.listMessageMoveTasks,
 	}
 	srv.Register(TargetPrefix, "1.0", typePrefix, func(ctx context.Context, op string, body []byte) (any, error) {
 		f, ok := ops[op]

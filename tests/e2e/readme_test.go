@@ -8,41 +8,63 @@ import (
 	"testing"
 )
 
-// readmeBlocks returns the ```sh blocks of README.md that follow the
-// heading or paragraph starting with marker, up to the next "## " heading.
-func readmeBlocks(t *testing.T, marker string) []string {
+// shBlock is a ```sh block of a Markdown file and the paragraph that
+// introduces it (the text since the previous block, blank lines trimmed).
+type shBlock struct {
+	intro, code string
+}
+
+// docBlocks returns the ```sh blocks of the Markdown file (relative to the
+// module root) that follow the heading or paragraph starting with marker,
+// up to the next "## " heading, or to the end when toEnd is set.
+func docBlocks(t *testing.T, file, marker string, toEnd bool) []shBlock {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(moduleRoot(), "README.md"))
+	raw, err := os.ReadFile(filepath.Join(moduleRoot(), file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(raw)
 	i := strings.Index(text, marker)
 	if i < 0 {
-		t.Fatalf("README.md has no %q", marker)
+		t.Fatalf("%s has no %q", file, marker)
 	}
 	text = text[i+len(marker):]
-	if j := strings.Index(text, "\n## "); j >= 0 {
+	if j := strings.Index(text, "\n## "); j >= 0 && !toEnd {
 		text = text[:j]
 	}
-	var blocks []string
+	var blocks []shBlock
 	for {
 		start := strings.Index(text, "```sh\n")
 		if start < 0 {
 			break
 		}
+		intro := text[:start]
+		if k := strings.LastIndex(strings.TrimSpace(intro), "\n\n"); k >= 0 {
+			intro = strings.TrimSpace(intro)[k:]
+		}
 		text = text[start+len("```sh\n"):]
 		end := strings.Index(text, "```")
 		if end < 0 {
-			t.Fatalf("README.md: unterminated sh block after %q", marker)
+			t.Fatalf("%s: unterminated sh block after %q", file, marker)
 		}
-		blocks = append(blocks, text[:end])
+		blocks = append(blocks, shBlock{intro: strings.TrimSpace(intro), code: text[:end]})
 		text = text[end+3:]
 	}
 	if len(blocks) == 0 {
-		t.Fatalf("README.md: no sh block after %q", marker)
+		t.Fatalf("%s: no sh block after %q", file, marker)
 	}
 	return blocks
+}
+
+// readmeBlocks returns the code of README.md's ```sh blocks after marker,
+// up to the next "## " heading.
+func readmeBlocks(t *testing.T, marker string) []string {
+	t.Helper()
+	var code []string
+	for _, b := range docBlocks(t, "README.md", marker, false) {
+		code = append(code, b.code)
+	}
+	return code
 }
 
 // TestREADMESession runs the README's first session as a new user would:
