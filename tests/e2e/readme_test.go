@@ -82,7 +82,7 @@ func TestREADMESession(t *testing.T) {
 			t.Fatalf("%s not found on PATH: the README's session needs it: %v", tool, err)
 		}
 	}
-	root := t.TempDir()
+	root := repoView(t) // the session runs from the repository's root
 	h, err := startRuntime(runtimeOptions{dataDir: filepath.Join(root, ".data", "local"), extraArgs: []string{"--sample-catalog"}, bare: true})
 	if err != nil {
 		t.Fatal(err)
@@ -98,16 +98,7 @@ func TestREADMESession(t *testing.T) {
 	script := "set -euo pipefail\n" +
 		strings.Join(readmeBlocks(t, "With the stack running, the AWS CLI talks to it"), "\n") +
 		strings.Join(readmeBlocks(t, "## A first session with curl"), "\n")
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = root // where .data/local/stack.env is, as in the repository
-	home := t.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"), "AWS_PAGER="}
-	out, err := cmd.CombinedOutput()
-	t.Logf("README session output:\n%s", out)
-	if err != nil {
-		t.Fatalf("README session: %v", err)
-	}
+	out := runDocScript(t, root, "README session", script)
 	for _, want := range []string{
 		`{"message":"Unauthorized"} 401`,
 		`"code":"forbidden"`, ` 403`,
@@ -116,8 +107,18 @@ func TestREADMESession(t *testing.T) {
 		`"type":"BasketCheckedOut"`,
 		`"UserConfirmed": false`,
 	} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("README session output lacks %q", want)
+		}
+	}
+
+	// Then the Audit section's commands, once the read models caught up
+	// (verify exits 3 on drift).
+	h.waitQuiet(t)
+	audit := runDocScript(t, root, "README Audit", "set -euo pipefail\n"+strings.Join(readmeBlocks(t, "## Audit"), "\n"))
+	for _, want := range []string{"BasketCheckedOut", "0 differences", "failure records replayed"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("README Audit output lacks %q", want)
 		}
 	}
 }

@@ -93,22 +93,7 @@ func TestRunbookLocally(t *testing.T) {
 	// The operator's choices the runbook leaves to them: the basket's
 	// stream and an execution to look at.
 	preamble := "set -euo pipefail\nSTREAM=basket-" + user + "\nEXECUTION_ARN=" + execution + "\n"
-	cmd := exec.Command("bash", "-c", preamble+strings.Join(script, "\n"))
-	cmd.Dir = root
-	cfg := t.TempDir() // no developer AWS configuration or credentials
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"AWS_CONFIG_FILE=" + filepath.Join(cfg, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(cfg, "credentials"), "AWS_PAGER="}
-	// The Go toolchain's own settings, for `go run` (the reader's shell has them).
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); k == "GOCACHE" || k == "GOMODCACHE" || k == "GOPATH" || k == "GOFLAGS" || k == "GOTOOLCHAIN" || k == "GOPROXY" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	out, err := cmd.CombinedOutput()
-	t.Logf("runbook output:\n%s", out)
-	if err != nil {
-		t.Fatalf("runbook: %v", err)
-	}
+	out := runDocScript(t, root, "runbook", preamble+strings.Join(script, "\n"))
 	for _, want := range []string{
 		"OrderDLQNotEmpty",           // the alarm in ALARM
 		`to ALARM"`,                  // its history: a state change into ALARM
@@ -119,14 +104,14 @@ func TestRunbookLocally(t *testing.T) {
 		"COMPLETED\t1\t1\tNone",      // the redrive moved the message
 		"0 differences",              // verify
 	} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("runbook output lacks %q", want)
 		}
 	}
 	// The message failed maxReceiveCount (5) times before it was
 	// dead-lettered: both searches of the function's log (ERROR or WARN
 	// records, the "order not placed" phrase) find each failure.
-	if n := strings.Count(string(out), "decode detail of "+poison); n < 2*5 {
+	if n := strings.Count(out, "decode detail of "+poison); n < 2*5 {
 		t.Errorf("the log searches found %d failures of %s, want 5 each", n, poison)
 	}
 	// The redrive put the message back on the order queue: the ordering
@@ -136,6 +121,39 @@ func TestRunbookLocally(t *testing.T) {
 		evs, _ := out["events"].([]any)
 		return len(evs) > 5 // maxReceiveCount (5) failures before the redrive, more after
 	})
+
+	// The README's Operations commands, as written, against the same stack
+	// (the alarm is still in ALARM: alarms are evaluated once a minute).
+	ops := runDocScript(t, root, "README Operations", "set -euo pipefail\n"+strings.Join(readmeBlocks(t, "## Operations"), "\n"))
+	for _, want := range []string{"OrderDLQNotEmpty", "/aws/vendedlogs/states/", `\"type\":\"ExecutionSucceeded\"`} {
+		if !strings.Contains(ops, want) {
+			t.Errorf("README Operations output lacks %q", want)
+		}
+	}
+}
+
+// runDocScript runs a documentation script with bash in root, from a clean
+// environment as a reader's new shell would be (no AWS configuration or
+// credentials of the developer's; the Go toolchain's settings for go run),
+// and returns its output; a non-zero exit fails the test.
+func runDocScript(t *testing.T, root, what, script string) string {
+	t.Helper()
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = root
+	cfg := t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"AWS_CONFIG_FILE=" + filepath.Join(cfg, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(cfg, "credentials"), "AWS_PAGER="}
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k == "GOCACHE" || k == "GOMODCACHE" || k == "GOPATH" || k == "GOFLAGS" || k == "GOTOOLCHAIN" || k == "GOPROXY" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s output:\n%s", what, out)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return string(out)
 }
 
 // orderingLogGroup is the ordering function's log group, as the runbook
