@@ -71,7 +71,8 @@ func readmeBlocks(t *testing.T, marker string) []string {
 // `make run ARGS=--sample-catalog` (here: the same runtime on a fresh data
 // directory), then, in another shell from the repository root, the
 // session's commands as written — AWS CLI sign-in, the 401 and the 403,
-// products, a checkout, orders and audits — and the sign-up snippet.
+// products, a checkout, orders and audits — and the sign-up snippet, then
+// the Audit section's shopstream-audit commands.
 func TestREADMESession(t *testing.T) {
 	localOnly(t)
 	for _, tool := range []string{"aws", "curl", "jq"} {
@@ -83,7 +84,7 @@ func TestREADMESession(t *testing.T) {
 		}
 	}
 	root := repoView(t) // the session runs from the repository's root
-	h, err := startRuntime(runtimeOptions{dataDir: filepath.Join(root, ".data", "local"), extraArgs: []string{"--sample-catalog"}, bare: true})
+	h, err := startRuntime(runtimeOptions{dataDir: filepath.Join(root, ".data", "local"), extraArgs: []string{"--sample-catalog"}})
 	if err != nil {
 		t.Fatal(err)
 	}
