@@ -70,10 +70,12 @@ func BenchmarkSoak(b *testing.B) {
 		for idle = sample(b, h, dir); idle.procs > functions && time.Now().Before(deadline); idle = sample(b, h, dir) {
 			time.Sleep(time.Second)
 		}
-		b.Logf("soak: %d checkouts in %s (%.1f/s)", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds())
-		b.Logf("soak: %-7s %s", "before", before)
-		b.Logf("soak: %-7s %s", "after", after)
-		b.Logf("soak: %-7s %s", "idle", idle)
+		// Printed, not logged: go test keeps only the first lines a
+		// benchmark logs.
+		fmt.Printf("soak: %d checkouts in %s (%.1f/s)\n", n, elapsed.Round(time.Second), float64(n)/elapsed.Seconds())
+		fmt.Printf("soak: %-7s %s\n", "before", before)
+		fmt.Printf("soak: %-7s %s\n", "after", after)
+		fmt.Printf("soak: %-7s %s\n", "idle", idle)
 		b.ReportMetric(after.runtimeRSS, "runtime-RSS-MB")
 		b.ReportMetric(after.runtimeHWM, "runtime-HWM-MB")
 		b.ReportMetric(after.runtimeAnon, "runtime-anon-MB")
@@ -127,7 +129,7 @@ func runCheckouts(b *testing.B, c *client, products []string, n int) {
 	}
 	for i := range n {
 		if i > 0 && i%1000 == 0 {
-			b.Logf("soak: %d checkouts started", i)
+			fmt.Printf("soak: %d checkouts started\n", i)
 		}
 		next <- i
 	}
@@ -241,5 +243,5 @@ func writeHeapProfile(b *testing.B, addr string) {
 		b.Errorf("heap profile: %v", err)
 		return
 	}
-	b.Logf("soak: runtime heap profile in %s (go tool pprof -top %s)", path, path)
+	fmt.Printf("soak: runtime heap profile in %s (go tool pprof -top %s)\n", path, path)
 }
