@@ -3,6 +3,7 @@
 #   make test   everything CI runs: format, vet, unit, adapter, synth and e2e tests
 #   make synth  write cdk.out/ (what `cdk deploy` would deploy)
 #   make bench  the benchmarks quoted in the README
+#   make soak   SOAK_CHECKOUTS (10000) checkouts: runtime and function RSS, state.db size
 
 # The test recipe pipes go test into its reporter: fail if either fails.
 SHELL      := bash
@@ -19,7 +20,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.tools/*' -not -path './cdk.out/*' 2>/dev/null)
 
-.PHONY: all tools synth run test test-short lint bench bench-e2e bench-cost clean
+.PHONY: all tools synth run test test-short lint bench bench-e2e bench-cost soak clean
 
 all: test
 
@@ -71,6 +72,10 @@ ORDERS ?= 500
 bench-cost: cdk.out/manifest.json
 	SHOPSTREAM_COST_ORDERS=$(ORDERS) SHOPSTREAM_COST_JSON=$(abspath .data/bench-cost.json) \
 		$(GO) test -v -run '^$$' -bench CostPerOrder -benchtime 1x -timeout 30m ./tests/e2e
+
+# soak: SOAK_CHECKOUTS (default 10000) checkouts; prints runtime and function RSS and state.db size
+soak: cdk.out/manifest.json
+	$(GO) test -run '^$$' -bench Soak -benchtime 1x -timeout 90m ./tests/e2e
 
 clean:
 	rm -rf cdk.out .data

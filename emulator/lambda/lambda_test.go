@@ -297,7 +297,7 @@ func TestOneLogLinePerInvocation(t *testing.T) {
 
 func TestConcurrentInvocationsStartMoreProcesses(t *testing.T) {
 	const limit, calls = 3, 9
-	s, _ := newService(t, Config{MaxConcurrency: limit})
+	s, _ := newService(t, Config{MaxWarmPerFunction: limit})
 	addFunction(t, s, "busy-fn", nil)
 	pidOf(t, s, "busy-fn") // one warm process to start from
 

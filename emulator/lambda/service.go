@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopstream/shopstream/emulator/awsapi"
@@ -32,11 +33,18 @@ const (
 
 // Defaults AWS applies when the template leaves a setting out.
 const (
-	DefaultTimeout    = 3 * time.Second
-	DefaultMemoryMB   = 128
-	DefaultRuntime    = "provided.al2023"
-	defaultHandler    = "bootstrap"
-	defaultConcurrent = 10
+	DefaultTimeout  = 3 * time.Second
+	DefaultMemoryMB = 128
+	DefaultRuntime  = "provided.al2023"
+	defaultHandler  = "bootstrap"
+)
+
+// Defaults of the process pool: a laptop runs a dozen and more functions,
+// so each keeps few processes.
+const (
+	DefaultMaxWarmPerFunction = 4
+	defaultMaxIdlePerFunction = 1
+	defaultExcessIdleTimeout  = 30 * time.Second
 )
 
 // Config configures the service. Zero values get the documented defaults.
@@ -65,14 +73,24 @@ type Config struct {
 	// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Without it every
 	// function gets the shared dummy key "test".
 	Credentials func(function, roleARN string) (Credentials, error)
-	// MaxConcurrency caps the processes per function (default 10); the
-	// template's ReservedConcurrentExecutions lowers it further.
-	MaxConcurrency int
+	// MaxWarmPerFunction caps the processes one function runs at once
+	// (default DefaultMaxWarmPerFunction); the template's
+	// ReservedConcurrentExecutions lowers it further. Each process serves
+	// one invocation at a time, so an invocation beyond the cap waits for
+	// a free process (or its context to end) instead of starting another.
+	MaxWarmPerFunction int
 	// InitTimeout bounds a new process's start-up (default 10s, as AWS).
 	InitTimeout time.Duration
-	// IdleTimeout is how long an unused process is kept warm before it is
-	// stopped (default 10 minutes, about what AWS keeps; negative: forever).
+	// IdleTimeout is how long the MaxIdlePerFunction most recently used
+	// idle processes of a function are kept warm before they are stopped
+	// (default 10 minutes, about what AWS keeps; negative: forever).
 	IdleTimeout time.Duration
+	// MaxIdlePerFunction is how many idle processes a function keeps for
+	// IdleTimeout (default 1); idle processes beyond it (a burst's) are
+	// stopped after ExcessIdleTimeout (default 30s), or IdleTimeout if
+	// that is shorter.
+	MaxIdlePerFunction int
+	ExcessIdleTimeout  time.Duration
 	// Output receives function stdout/stderr, one prefixed line at a time
 	// (default os.Stderr).
 	Output io.Writer
@@ -137,14 +155,23 @@ func New(cfg Config) *Service {
 		}
 		cfg.CacheDir = filepath.Join(dir, "shopstream", "lambda")
 	}
-	if cfg.MaxConcurrency <= 0 {
-		cfg.MaxConcurrency = defaultConcurrent
+	if cfg.MaxWarmPerFunction <= 0 {
+		cfg.MaxWarmPerFunction = DefaultMaxWarmPerFunction
+	}
+	if cfg.MaxIdlePerFunction <= 0 {
+		cfg.MaxIdlePerFunction = defaultMaxIdlePerFunction
+	}
+	if cfg.ExcessIdleTimeout <= 0 {
+		cfg.ExcessIdleTimeout = defaultExcessIdleTimeout
 	}
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 10 * time.Minute
+	}
+	if cfg.IdleTimeout > 0 && cfg.ExcessIdleTimeout > cfg.IdleTimeout {
+		cfg.ExcessIdleTimeout = cfg.IdleTimeout
 	}
 	if cfg.TimeScale <= 0 {
 		cfg.TimeScale = 1
@@ -170,9 +197,7 @@ func New(cfg Config) *Service {
 	if s.queue.err != nil {
 		cfg.Log.Error("lambda: asynchronous invocation queue unavailable", "err", s.queue.err)
 	}
-	if cfg.IdleTimeout > 0 {
-		go s.reapIdle()
-	}
+	go s.reapIdle()
 	return s
 }
 
@@ -239,12 +264,16 @@ type function struct {
 	env              map[string]string
 	creds            *Credentials // nil: the shared dummy credentials
 
-	// slots bounds concurrent invocations (one process each).
-	slots  chan struct{}
-	mu     sync.Mutex
-	idle   []*sandbox
-	all    map[*sandbox]struct{}
-	closed bool // no new processes once the function is shut down
+	// slots bounds concurrent invocations, one process each, so its
+	// capacity is also the most processes the function has (see
+	// Config.MaxWarmPerFunction); invocations beyond it wait for a slot.
+	slots chan struct{}
+	// waiting counts the invocations waiting for a slot.
+	waiting atomic.Int64
+	mu      sync.Mutex
+	idle    []*sandbox
+	all     map[*sandbox]struct{}
+	closed  bool // no new processes once the function is shut down
 }
 
 func (s *Service) parseFunction(r stack.Resource) (*function, error) {
@@ -304,7 +333,7 @@ func (s *Service) parseFunction(r stack.Resource) (*function, error) {
 	if rt == "" {
 		rt = DefaultRuntime
 	}
-	limit := s.cfg.MaxConcurrency
+	limit := s.cfg.MaxWarmPerFunction
 	if reserved > 0 && reserved < limit {
 		limit = reserved
 	}
@@ -494,12 +523,8 @@ func checkPayload(payload []byte, limit int) error {
 // invoke runs fn once under request id (an asynchronous invocation keeps
 // its id across retries, as on AWS).
 func (s *Service) invoke(ctx context.Context, fn *function, id string, payload []byte, tail bool) (result, error) {
-	select {
-	case fn.slots <- struct{}{}:
-	case <-ctx.Done():
-		return result{}, ctx.Err()
-	case <-s.stop:
-		return result{}, ErrClosed
+	if err := s.takeSlot(ctx, fn); err != nil {
+		return result{}, err
 	}
 	inv := &invocation{id: id, payload: payload, tail: tail, done: make(chan result, 1)}
 	type outcome struct {
@@ -519,6 +544,26 @@ func (s *Service) invoke(ctx context.Context, fn *function, id string, payload [
 		return o.r, o.err
 	case <-ctx.Done():
 		return result{}, ctx.Err()
+	}
+}
+
+// takeSlot waits until fn may run one more invocation (it is below
+// Config.MaxWarmPerFunction), ctx ends or the service closes.
+func (s *Service) takeSlot(ctx context.Context, fn *function) error {
+	select {
+	case fn.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	fn.waiting.Add(1)
+	defer fn.waiting.Add(-1)
+	select {
+	case fn.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return ErrClosed
 	}
 }
 
@@ -626,10 +671,10 @@ func (s *Service) release(fn *function, sb *sandbox) {
 	}
 }
 
-// reapIdle stops processes unused for longer than Config.IdleTimeout, so
-// a burst of concurrent calls does not leave its processes running.
+// reapIdle stops idle processes past their timeout (see takeIdle), so a
+// burst of concurrent calls does not leave its processes running.
 func (s *Service) reapIdle() {
-	tick := time.NewTicker(s.cfg.IdleTimeout / 2)
+	tick := time.NewTicker(s.cfg.ExcessIdleTimeout / 2)
 	defer tick.Stop()
 	for {
 		select {
@@ -643,7 +688,7 @@ func (s *Service) reapIdle() {
 			}
 			s.mu.RUnlock()
 			for _, fn := range fns {
-				for _, sb := range fn.takeIdle(now.Add(-s.cfg.IdleTimeout)) {
+				for _, sb := range fn.takeIdle(now, s.cfg) {
 					sb.kill()
 				}
 			}
@@ -651,14 +696,22 @@ func (s *Service) reapIdle() {
 	}
 }
 
-// takeIdle removes and returns the idle processes unused since before.
-func (fn *function) takeIdle(before time.Time) []*sandbox {
+// takeIdle removes and returns the idle processes past their timeout: the
+// MaxIdlePerFunction most recently used ones after IdleTimeout, the others
+// after ExcessIdleTimeout.
+func (fn *function) takeIdle(now time.Time, cfg Config) []*sandbox {
 	fn.mu.Lock()
 	defer fn.mu.Unlock()
 	var stale []*sandbox
 	keep := fn.idle[:0]
-	for _, sb := range fn.idle {
-		if sb.idleSince.Before(before) {
+	// fn.idle is in release order: the most recently used are last.
+	excess := len(fn.idle) - cfg.MaxIdlePerFunction
+	for i, sb := range fn.idle {
+		timeout := cfg.IdleTimeout
+		if i < excess {
+			timeout = cfg.ExcessIdleTimeout
+		}
+		if timeout > 0 && now.Sub(sb.idleSince) > timeout {
 			stale = append(stale, sb)
 			delete(fn.all, sb)
 		} else {

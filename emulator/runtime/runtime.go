@@ -80,6 +80,12 @@ type Config struct {
 	// IAM is how the stack's IAM roles are treated; the zero value
 	// enforces them (see IAMMode).
 	IAM IAMMode
+	// ExecutionRetention is how long closed Step Functions executions are
+	// kept (0: 90 days, as on AWS).
+	ExecutionRetention time.Duration
+	// MaxWarmPerFunction caps each function's processes (0: the lambda
+	// package's default); invocations beyond it wait for a free one.
+	MaxWarmPerFunction int
 	// Log receives request, invocation and notice lines (default discard).
 	Log *slog.Logger
 	// Output receives function output and the start-up banner (default
@@ -276,6 +282,8 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 		TimeScale: rt.cfg.TimeScale,
 		Logs:      svc.logs,
 		Metrics:   metrics,
+		// A laptop runs every function: few processes each.
+		MaxWarmPerFunction: rt.cfg.MaxWarmPerFunction,
 	})
 	svc.lambda.Register(endpoint)
 	rt.onClose(svc.lambda.Close)
@@ -312,7 +320,8 @@ func (rt *Runtime) startServices(db *state.DB, endpoint *awsapi.Server) (*servic
 	statusEvents := func(ctx context.Context, source, detailType string, resources []string, detail []byte) error {
 		return svc.eventbridge.PutServiceEvent(ctx, source, detailType, resources, detail)
 	}
-	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Events: statusEvents, Logs: svc.logs, Metrics: metrics})
+	svc.stepfunctions, err = stepfunctions.New(db, stepfunctions.Options{Invoker: svc.lambda, TimeScale: rt.cfg.TimeScale, Log: log, Events: statusEvents, Logs: svc.logs, Metrics: metrics,
+		Retention: rt.cfg.ExecutionRetention})
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,11 @@
 // An execution that cannot resume (its machine is gone) is marked FAILED
 // with States.Runtime. None vanishes.
 //
+// Memory holds only the executions that still need the process (running,
+// or closed with status events to emit); history and closed executions
+// are read from the store, and closed ones are deleted after
+// Options.Retention (90 days, as on AWS) by a background sweep (closed.go).
+//
 // With Options.Logs set, a machine whose LoggingConfiguration has a level
 // (ALL, ERROR, FATAL) and a CloudWatch Logs destination writes its history
 // events there as Step Functions does (see logging.go); the machine's role

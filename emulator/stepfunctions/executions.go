@@ -53,12 +53,14 @@ type resumePoint struct {
 	Input json.RawMessage `json:"input"`
 }
 
-// execution is an execution's record, its history (rendered as the API
-// returns each event) and, while it runs in this process, its controls.
+// execution is an execution's record, how many history events it has
+// (the events themselves are read from the store) and, while it runs in
+// this process, its controls. Only executions that still need this
+// process are kept in Service.executions (see closed.go).
 type execution struct {
-	mu      sync.Mutex
-	rec     executionRecord
-	history []json.RawMessage
+	mu     sync.Mutex
+	rec    executionRecord
+	events int64
 	// dirty marks a record change (a new resume point) not yet persisted;
 	// it is written with the next history event.
 	dirty bool
@@ -70,6 +72,9 @@ type execution struct {
 	runStart time.Time
 	// flushing is set while a goroutine emits PendingEvents.
 	flushing bool
+	// lastType is the type of the last history event this process
+	// appended ("" after a restart), for meterTransition.
+	lastType string
 }
 
 // stopRequest is the cancellation cause StopExecution uses.
@@ -134,6 +139,16 @@ func (s *Service) startExecution(_ context.Context, body []byte) (any, error) {
 		// with the same input; anything else is a conflict.
 		if old.rec.Status == statusRunning && sameJSON(old.rec.Input, input) {
 			return map[string]any{"executionArn": arn, "startDate": epoch(old.rec.Start)}, nil
+		}
+		return nil, awsapi.Errorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+	}
+	// A closed execution is on disk only; its name stays taken until
+	// retention deletes it, as on AWS. (s.mu is held, so no execution of
+	// this name can start meanwhile.)
+	if _, closed, err := s.readExecution(arn); err != nil || closed {
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 		return nil, awsapi.Errorf("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
 	}
@@ -273,6 +288,7 @@ func (s *Service) launch(e *execution, m *machine, input any) {
 // finish records an execution's outcome and its closing history event.
 // m is the execution's machine, nil when it no longer exists.
 func (s *Service) finish(e *execution, m *machine, out any, err error) {
+	defer s.evictClosed(e)       // after the events are handed over
 	defer s.flushStatusEvents(e) // after the unlock below
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -342,7 +358,7 @@ func (s *Service) append(e *execution, ev asl.Event) {
 // appendLocked renders and persists one event (and, with withRecord, the
 // execution record in the same transaction). e.mu must be held.
 func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) error {
-	id := int64(len(e.history) + 1)
+	id := e.events + 1
 	at := s.now()
 	m := map[string]any{"id": id, "previousEventId": id - 1, "timestamp": epoch(at), "type": ev.Type}
 	if ev.DetailsKey != "" {
@@ -363,14 +379,29 @@ func (s *Service) appendLocked(e *execution, ev asl.Event, withRecord bool) erro
 	}
 	e.dirty = false
 	s.meterTransition(e, ev.Type)
-	e.history = append(e.history, raw)
+	e.events = id
 	s.logHistoryEvent(e.rec, id, ev, at)
 	return nil
 }
 
-// execution finds an execution by ARN.
+// execution finds an execution by ARN: in memory, else a closed one on
+// disk (returned detached: it is not added to Service.executions).
 func (s *Service) execution(arn string) (*execution, error) {
-	return find(s, s.executions, arn, "execution", "ExecutionDoesNotExist", "Execution Does Not Exist")
+	e, err := find(s, s.executions, arn, "execution", "ExecutionDoesNotExist", "Execution Does Not Exist")
+	var ae *awsapi.Error
+	if err == nil || !errors.As(err, &ae) || ae.Type != "ExecutionDoesNotExist" {
+		return e, err
+	}
+	// Evicted executions were persisted closed before they left the map,
+	// so a miss there and a hit here is never a stale RUNNING record.
+	rec, ok, rerr := s.readExecution(arn)
+	if rerr != nil {
+		return nil, rerr
+	}
+	if !ok {
+		return nil, err
+	}
+	return &execution{rec: rec}, nil
 }
 
 // decodeExecution decodes a request whose only input is executionArn and
@@ -435,17 +466,10 @@ func (s *Service) listExecutions(_ context.Context, body []byte) (any, error) {
 	if _, err := s.machine(in.StateMachineArn); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	var list []executionRecord
-	for _, e := range s.executions {
-		e.mu.Lock()
-		rec := e.rec
-		e.mu.Unlock()
-		if rec.MachineARN == in.StateMachineArn && (in.StatusFilter == "" || rec.Status == in.StatusFilter) {
-			list = append(list, rec)
-		}
+	list, err := s.listedExecutions(in.StateMachineArn, in.StatusFilter)
+	if err != nil {
+		return nil, err
 	}
-	s.mu.RUnlock()
 	// Newest first, as AWS lists them.
 	sort.Slice(list, func(i, j int) bool {
 		if !list[i].Start.Equal(list[j].Start) {
@@ -478,13 +502,13 @@ func (s *Service) getExecutionHistory(_ context.Context, body []byte) (any, erro
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	e, err := s.execution(in.ExecutionArn)
+	if _, err := s.execution(in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	events, err := s.readHistory(in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	events := append([]json.RawMessage(nil), e.history...)
-	e.mu.Unlock()
 	if in.ReverseOrder {
 		for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
 			events[i], events[j] = events[j], events[i]

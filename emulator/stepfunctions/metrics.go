@@ -1,7 +1,6 @@
 package stepfunctions
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/shopstream/shopstream/emulator/telemetry"
@@ -38,13 +37,14 @@ func (s *Service) recordOutcome(rec *executionRecord) {
 // branches too, and one per retry of a Task, which shows in the history as
 // a new …Scheduled event that does not directly follow its
 // TaskStateEntered. It is called before typ is appended; e.mu is held.
+// (A Task resumed after a restart has no lastType: its first …Scheduled
+// is counted once more, which errs on the side of the bill.)
 func (s *Service) meterTransition(e *execution, typ string) {
 	billed := strings.HasSuffix(typ, "StateEntered")
-	if (typ == "TaskScheduled" || typ == "LambdaFunctionScheduled") && len(e.history) > 0 {
-		var prev struct{ Type string }
-		_ = json.Unmarshal(e.history[len(e.history)-1], &prev)
-		billed = prev.Type != "TaskStateEntered"
+	if typ == "TaskScheduled" || typ == "LambdaFunctionScheduled" {
+		billed = e.lastType != "TaskStateEntered"
 	}
+	e.lastType = typ
 	if billed {
 		s.metrics.Record(telemetry.Datum{Namespace: telemetry.MetersNamespace, Name: "StateTransitions",
 			Dimensions: map[string]string{"StateMachineArn": e.rec.MachineARN}, Value: 1, Unit: "Count", Time: s.now()})

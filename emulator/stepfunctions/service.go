@@ -39,6 +39,10 @@ type Options struct {
 	Events EventSink
 	// Metrics receives the AWS/States execution metrics (nil: none).
 	Metrics telemetry.Metrics
+	// Retention is how long a closed execution and its history are kept
+	// after it stopped, on Clock (0: DefaultRetention, 90 days as on AWS;
+	// negative: for good). See closed.go.
+	Retention time.Duration
 }
 
 // Service is the local Step Functions.
@@ -53,6 +57,7 @@ type Service struct {
 	// logTargets maps machine ARNs to their *logTarget (see setLogging).
 	logTargets sync.Map
 	metrics    telemetry.Metrics
+	retention  time.Duration
 
 	// srv is the endpoint Register attached the service to; SDK task
 	// integrations call the other emulated services through it.
@@ -79,8 +84,11 @@ func New(db *state.DB, opts Options) (*Service, error) {
 	}
 	s := &Service{
 		db: db, invoker: opts.Invoker, clock: opts.Clock, scale: opts.TimeScale, log: opts.Log, logs: telemetry.OrLogs(opts.Logs), events: opts.Events,
-		metrics:  telemetry.OrMetrics(opts.Metrics),
+		metrics: telemetry.OrMetrics(opts.Metrics), retention: opts.Retention,
 		machines: map[string]*machine{}, executions: map[string]*execution{},
+	}
+	if s.retention == 0 {
+		s.retention = DefaultRetention
 	}
 	if s.clock == nil {
 		s.clock = asl.SystemClock{}
@@ -95,6 +103,8 @@ func New(db *state.DB, opts Options) (*Service, error) {
 	if err := s.load(); err != nil {
 		return nil, err
 	}
+	s.running.Add(1)
+	go s.sweepLoop()
 	return s, nil
 }
 

@@ -81,6 +81,7 @@ func (s *Service) flushStatusEvents(e *execution) {
 			if len(e.rec.PendingEvents) == 0 {
 				e.flushing = false
 				e.mu.Unlock()
+				s.evictClosed(e)
 				return
 			}
 			detail, arn := e.rec.PendingEvents[0], e.rec.ARN

@@ -1,6 +1,6 @@
 // Command testfn is the lambda package's test function: its payload's "op"
-// picks a behaviour (echo, fail, flaky, sleep, crash, exit, env, pid,
-// tags, log).
+// picks a behaviour (echo, fail, flaky, sleep, hold, crash, exit, env,
+// pid, tags, log).
 package main
 
 import (
@@ -39,6 +39,19 @@ func handle(ctx context.Context, req request) (any, error) {
 	case "sleep":
 		time.Sleep(time.Duration(req.MS) * time.Millisecond)
 		return "slept", nil
+	case "hold":
+		// Holds the process until File exists (or the context ends), so a
+		// test decides when the invocation finishes.
+		for {
+			if _, err := os.Stat(req.File); err == nil {
+				return "released", nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
 	case "crash":
 		fmt.Println("crashing now")
 		os.Exit(2)
