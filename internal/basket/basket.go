@@ -106,7 +106,11 @@ func (b *Basket) Apply(events ...domain.Event) error {
 			c := b.checkouts[e.CheckoutID]
 			c.ID, c.Status, c.Reason = e.CheckoutID, Failed, e.Reason
 			b.checkouts[e.CheckoutID] = c
-			b.current = ""
+			// A refused checkout (RefuseCheckout) never held the basket:
+			// the one in progress, if any, keeps it.
+			if b.current == e.CheckoutID {
+				b.current = ""
+			}
 		default:
 			return fmt.Errorf("basket: apply %T to basket %s: not a basket event", e, b.userName)
 		}
@@ -266,6 +270,28 @@ func (b *Basket) FailCheckout(checkoutID string, r Reason) ([]domain.Event, erro
 	}
 	if err := b.isCurrent(checkoutID); err != nil {
 		return nil, err
+	}
+	return []domain.Event{CheckoutFailed{UserName: b.userName, CheckoutID: checkoutID, Reason: r}}, nil
+}
+
+// RefuseCheckout decides CheckoutFailed for a checkout the basket never
+// started, so that its start, should it still arrive (from a task that
+// was running when its workflow ended), is refused instead of locking the
+// basket for a checkout nothing will finish: StartCheckout of a known
+// checkout decides nothing. A checkout the basket knows decides nothing
+// here either; the one in progress, if any, is not touched.
+func (b *Basket) RefuseCheckout(checkoutID string, r Reason) ([]domain.Event, error) {
+	if err := domain.CheckID("checkoutId", checkoutID); err != nil {
+		return nil, err
+	}
+	if err := domain.CheckID("reason.code", r.Code); err != nil {
+		return nil, err
+	}
+	if err := domain.CheckText("reason.message", r.Message, 0, MaxReasonLength); err != nil {
+		return nil, err
+	}
+	if _, ok := b.checkouts[checkoutID]; ok {
+		return nil, nil
 	}
 	return []domain.Event{CheckoutFailed{UserName: b.userName, CheckoutID: checkoutID, Reason: r}}, nil
 }

@@ -305,3 +305,41 @@ func randomCommand(rng *rand.Rand, b *Basket) ([]domain.Event, error) {
 		return b.FailCheckout(checkout, declined)
 	}
 }
+
+func TestRefuseCheckout(t *testing.T) {
+	b := fold(t, set("p1", 1), started("c1", Item{ProductID: "p1", Quantity: 1}))
+	reason := Reason{Code: "aborted", Message: "the checkout's workflow was stopped"}
+	decide := func(evs []domain.Event, err error) []domain.Event {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+
+	// A checkout the basket never started is refused; the one in progress
+	// keeps the basket.
+	evs := decide(b.RefuseCheckout("c2", reason))
+	if want := events(CheckoutFailed{UserName: user, CheckoutID: "c2", Reason: reason}); !reflect.DeepEqual(evs, want) {
+		t.Fatalf("RefuseCheckout(c2) = %v, want %v", evs, want)
+	}
+	if err := b.Apply(evs...); err != nil {
+		t.Fatal(err)
+	}
+	if cur, locked := b.Current(); !locked || cur.ID != "c1" {
+		t.Fatalf("current = %+v, %v; want c1 still in progress", cur, locked)
+	}
+	// Its start, arriving late, decides nothing.
+	if evs := decide(b.StartCheckout("c2", ada)); len(evs) != 0 {
+		t.Fatalf("StartCheckout of a refused checkout = %v, want nothing", evs)
+	}
+	// A checkout the basket knows is not refused again, nor touched.
+	for _, id := range []string{"c1", "c2"} {
+		if evs := decide(b.RefuseCheckout(id, reason)); len(evs) != 0 {
+			t.Fatalf("RefuseCheckout(%s) = %v, want nothing", id, evs)
+		}
+	}
+	if _, err := b.RefuseCheckout("c3", Reason{}); err == nil {
+		t.Fatal("RefuseCheckout without a reason code: no error")
+	}
+}

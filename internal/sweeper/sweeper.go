@@ -62,10 +62,12 @@ var ErrStillRunning = errors.New("sweeper: execution is still running")
 // reservation the checkout holds (marking the products it holds nothing
 // of, so a reservation still in flight is refused). Recording first means
 // a confirmation still in flight can no longer complete the checkout once
-// its stock is being released. A checkout that succeeded, or whose failure
-// the workflow recorded itself (it released first), is left alone; a
-// sweep interrupted between the two steps finishes on the next run, and a
-// sweep run again appends nothing.
+// its stock is being released. A checkout that failed earlier is released
+// too (the workflow records a failure even when its own ReleaseStock
+// failed); one that succeeded is left alone. A checkout the basket never
+// started is refused (basket.RefuseCheckout), so a start still in flight
+// cannot lock the basket. A sweep interrupted between its steps finishes
+// on the next run, and a sweep run again appends nothing.
 func (s *Sweeper) Sweep(ctx context.Context, executionARN string) (Result, error) {
 	prefix := strings.Replace(s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":"
 	if !strings.HasPrefix(executionARN, prefix) {
@@ -96,7 +98,13 @@ func (s *Sweeper) Sweep(ctx context.Context, executionARN string) (Result, error
 	_, stored, err := command.Run(ctx, s.Commands, basket.StreamID(in.UserName),
 		func() (*basket.Basket, error) { return basket.New(in.UserName) }, meta,
 		func(b *basket.Basket) ([]domain.Event, error) {
-			if c, started = b.Checkout(in.CheckoutID); !started || c.Status != basket.Running {
+			if c, started = b.Checkout(in.CheckoutID); !started {
+				// The execution ended before its PriceBasket task
+				// started the checkout, or that task is still running:
+				// refuse its start, should it still land.
+				return b.RefuseCheckout(in.CheckoutID, reason)
+			}
+			if c.Status != basket.Running {
 				return nil, nil
 			}
 			return b.FailCheckout(in.CheckoutID, reason)
@@ -107,12 +115,16 @@ func (s *Sweeper) Sweep(ctx context.Context, executionARN string) (Result, error
 	out := Result{Failed: len(stored) > 0, Reason: reason.Code}
 	switch {
 	case !started:
-		return Result{Skipped: "the basket never started the checkout"}, nil
+		out.Skipped = "the basket never started the checkout (a late start is now refused)"
+		return out, nil
 	case c.Status == basket.Succeeded:
 		return Result{Skipped: "the checkout succeeded"}, nil
-	case c.Status == basket.Failed && !sweptReason(c.Reason.Code):
-		return Result{Skipped: "the workflow recorded the failure (" + c.Reason.Code + ")"}, nil
 	}
+	// Failed, by this sweep or earlier (by the workflow or a sweep cut
+	// short): release what the checkout may still hold. The workflow's
+	// own ReleaseStock may have failed before it recorded the failure, so
+	// a failure it recorded is no proof that the stock is back; releasing
+	// again appends nothing where it is.
 	ids := make([]string, len(c.Items))
 	for i, it := range c.Items {
 		ids[i] = it.ProductID
@@ -123,14 +135,4 @@ func (s *Sweeper) Sweep(ctx context.Context, executionARN string) (Result, error
 	}
 	out.Released, out.Marked = rel.Released, rel.Marked
 	return out, nil
-}
-
-// sweptReason reports whether code is one the sweeper records, so that a
-// sweep interrupted after recording still releases on the next run.
-func sweptReason(code string) bool {
-	switch code {
-	case checkout.ReasonTimedOut, checkout.ReasonAborted, checkout.ReasonFailed:
-		return true
-	}
-	return false
 }

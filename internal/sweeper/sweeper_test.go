@@ -126,8 +126,9 @@ func TestSweepUnlocksAnEndedCheckoutOnce(t *testing.T) {
 
 func TestSweepLeavesFinishedCheckoutsAlone(t *testing.T) {
 	cases := map[string]struct {
-		status types.ExecutionStatus
-		finish func(*basket.Basket) ([]domain.Event, error)
+		status  types.ExecutionStatus
+		release bool // the workflow's ReleaseStock ran first
+		finish  func(*basket.Basket) ([]domain.Event, error)
 	}{
 		"succeeded execution": {status: types.ExecutionStatusSucceeded},
 		"confirmed checkout, then timed out": {status: types.ExecutionStatusTimedOut, finish: func(b *basket.Basket) ([]domain.Event, error) {
@@ -136,26 +137,102 @@ func TestSweepLeavesFinishedCheckoutsAlone(t *testing.T) {
 					{ProductID: "a", Name: "P a", UnitPrice: 100, Currency: "EUR", Quantity: 5, LineTotal: 500},
 					{ProductID: "b", Name: "P b", UnitPrice: 100, Currency: "EUR", Quantity: 5, LineTotal: 500}}})
 		}},
-		"failure the workflow recorded": {status: types.ExecutionStatusFailed, finish: func(b *basket.Basket) ([]domain.Event, error) {
-			return b.FailCheckout("c1", checkout.FailureReason(&checkout.Error{Error: "PaymentDeclinedError"}))
-		}},
+		"failure the workflow recorded after releasing": {status: types.ExecutionStatusFailed, release: true, finish: declined},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			store, s, x := fixture(t)
+			if tc.release {
+				if _, err := checkout.ReleaseStock(context.Background(), s.Commands, eventstore.Metadata{CorrelationID: "c1"}, "c1", []string{"a", "b"}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tc.finish != nil {
 				shoptest.RunBasket(t, s.Commands, "ada", tc.finish)
 			}
 			x[arn("c1")] = tc.status
 			before := streams(t, store)
 			got, err := s.Sweep(context.Background(), arn("c1"))
-			if err != nil || got.Skipped == "" {
-				t.Fatalf("sweep = %+v, %v; want skipped", got, err)
+			if err != nil || got.Failed || got.Released != 0 || got.Marked != 0 {
+				t.Fatalf("sweep = %+v, %v; want nothing done", got, err)
 			}
 			if after := streams(t, store); !slices.Equal(before, after) {
 				t.Fatalf("sweep appended events: %v → %v", before, after)
 			}
 		})
+	}
+}
+
+// declined records the failure the workflow records for a declined card.
+func declined(b *basket.Basket) ([]domain.Event, error) {
+	return b.FailCheckout("c1", checkout.FailureReason(&checkout.Error{Error: "PaymentDeclinedError"}))
+}
+
+// The workflow records a failure even when its own ReleaseStock failed
+// (its Catch leads to RecordCheckoutFailed): the sweep gives the stock
+// back, and keeps the workflow's reason.
+func TestSweepReleasesAFailureTheWorkflowRecordedWithoutReleasing(t *testing.T) {
+	store, s, x := fixture(t)
+	shoptest.RunBasket(t, s.Commands, "ada", declined)
+	x[arn("c1")] = types.ExecutionStatusFailed
+	got, err := s.Sweep(context.Background(), arn("c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Result{Reason: checkout.ReasonFailed, Released: 1, Marked: 1}); got != want {
+		t.Fatalf("sweep = %+v, want %+v", got, want)
+	}
+	for _, id := range []string{"a", "b"} {
+		if p := product(t, store, id); p.Available() != 10 {
+			t.Errorf("product %s has %d available, want 10", id, p.Available())
+		}
+	}
+	if c, _ := basketOf(t, store).Checkout("c1"); c.Reason.Code != "payment_declined" {
+		t.Errorf("checkout reason %q, want the workflow's payment_declined", c.Reason.Code)
+	}
+	before := streams(t, store)
+	if again, err := s.Sweep(context.Background(), arn("c1")); err != nil || again.Released != 0 || again.Marked != 0 {
+		t.Fatalf("second sweep = %+v, %v; want nothing done", again, err)
+	}
+	if after := streams(t, store); !slices.Equal(before, after) {
+		t.Fatalf("second sweep appended events: %v → %v", before, after)
+	}
+}
+
+// An execution can end while its PriceBasket task still runs (stopped,
+// timed out): the sweep finds no checkout on the basket and refuses it,
+// so the start landing afterwards cannot lock the basket; a checkout in
+// progress keeps the basket.
+func TestSweepRefusesACheckoutTheBasketNeverStarted(t *testing.T) {
+	store := memory.New()
+	r := shoptest.RunnerOn(store)
+	shoptest.CreateProduct(t, r, "a", "P a", 100, "EUR", 10)
+	shoptest.AddToBasket(t, r, "ada", "a", 5)
+	x := executions{arn("c2"): types.ExecutionStatusAborted, arn("c3"): types.ExecutionStatusFailed}
+	s := &Sweeper{Commands: r, Executions: x, StateMachineARN: machine}
+
+	got, err := s.Sweep(context.Background(), arn("c2"))
+	if err != nil || !got.Failed || got.Skipped == "" {
+		t.Fatalf("sweep = %+v, %v; want the checkout refused", got, err)
+	}
+	// PriceBasket's StartCheckout lands late.
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("c2", ada) })
+	b := basketOf(t, store)
+	if cur, locked := b.Current(); locked {
+		t.Fatalf("basket locked by %+v after its execution was swept", cur)
+	}
+	if c, _ := b.Checkout("c2"); c.Status != basket.Failed || c.Reason.Code != checkout.ReasonAborted {
+		t.Fatalf("checkout c2 %+v, want failed (aborted)", c)
+	}
+
+	// A checkout of the basket runs; an execution that never started its
+	// own (PriceBasket found the basket busy) is swept: c4 keeps the basket.
+	shoptest.RunBasket(t, r, "ada", func(b *basket.Basket) ([]domain.Event, error) { return b.StartCheckout("c4", ada) })
+	if _, err := s.Sweep(context.Background(), arn("c3")); err != nil {
+		t.Fatal(err)
+	}
+	if cur, locked := basketOf(t, store).Current(); !locked || cur.ID != "c4" {
+		t.Fatalf("basket current = %+v, %v; want c4 still in progress", cur, locked)
 	}
 }
 

@@ -49,6 +49,12 @@ func (p *Pricer) Handle(ctx context.Context, in checkout.State) (checkout.Priced
 	if !ok {
 		return checkout.Priced{}, fmt.Errorf("pricebasket: checkout %s not on basket %s after starting it", in.CheckoutID, in.UserName)
 	}
+	if c.Status != basket.Running {
+		// Refused or ended before this task got here: its execution is
+		// over (the sweeper refuses a checkout whose execution ended
+		// before it started), so there is nothing to price for.
+		return checkout.Priced{}, fmt.Errorf("pricebasket: checkout %s of basket %s already ended as %s", in.CheckoutID, in.UserName, c.Status)
+	}
 	priced, err := p.price(ctx, c.Items)
 	if err != nil {
 		return checkout.Priced{}, err
