@@ -229,6 +229,7 @@ type pending struct {
 	events  []*event
 	dropped []uint64
 	next    uint64
+	from    uint64 // the group's persisted mark before this flush
 }
 
 // flush writes what changed since the last flush in one transaction.
@@ -236,15 +237,40 @@ type pending struct {
 func (s *Service) flush() error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	gone, work := s.take()
+	if len(work) == 0 && len(gone) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range gone {
+			if err := deleteGroup(tx, name); err != nil {
+				return err
+			}
+		}
+		for _, p := range work {
+			if err := writePending(tx, p); err != nil {
+				return fmt.Errorf("group %s: %w", p.name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.unflushed(gone, work)
+	}
+	return err
+}
+
+// take collects what changed since the last flush and marks it flushed;
+// unflushed puts it back if the write fails. flushMu must be held.
+func (s *Service) take() (gone []string, work []pending) {
 	s.mu.Lock()
-	gone := s.gone
-	s.gone = nil
-	var work []pending
+	defer s.mu.Unlock()
+	gone, s.gone = s.gone, nil
 	for name, g := range s.groups {
 		if !g.dirty && len(g.dirtyStreams) == 0 && g.persisted == g.next && len(g.dropped) == 0 {
 			continue
 		}
-		p := pending{name: name, dropped: g.dropped, next: g.next}
+		p := pending{name: name, dropped: g.dropped, next: g.next, from: g.persisted}
 		if g.dirty {
 			rec := g.rec
 			p.rec = &rec
@@ -258,23 +284,28 @@ func (s *Service) flush() error {
 		g.dirty, g.dirtyStreams, g.dropped, g.persisted = false, map[string]bool{}, nil, g.next
 		work = append(work, p)
 	}
-	s.mu.Unlock()
-	if len(work) == 0 && len(gone) == 0 {
-		return nil
+	return gone, work
+}
+
+// unflushed marks what a failed flush took as pending again, so that the
+// next flush (or Close's) writes it: nothing accepted is dropped because
+// one write failed. flushMu is held, so no other flush moved the marks.
+func (s *Service) unflushed(gone []string, work []pending) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gone = append(gone, s.gone...)
+	for _, p := range work {
+		g := s.groups[p.name]
+		if g == nil {
+			continue // deleted since: s.gone has it
+		}
+		g.dirty = g.dirty || p.rec != nil
+		for _, st := range p.streams {
+			g.dirtyStreams[st.Name] = true
+		}
+		g.dropped = append(p.dropped, g.dropped...)
+		g.persisted = min(g.persisted, p.from)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range gone {
-			if err := deleteGroup(tx, name); err != nil {
-				return err
-			}
-		}
-		for _, p := range work {
-			if err := writePending(tx, p); err != nil {
-				return fmt.Errorf("group %s: %w", p.name, err)
-			}
-		}
-		return nil
-	})
 }
 
 func writePending(tx *bolt.Tx, p pending) error {
