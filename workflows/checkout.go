@@ -125,6 +125,7 @@ func Definition(scope constructs.Construct, tasks CheckoutTasks) awsstepfunction
 
 	release := invoke(StateReleaseStock, tasks.ReleaseStock, map[string]interface{}{
 		"checkoutId.$": "$.checkoutId",
+		"userName.$":   "$.userName",
 		"lines.$":      "$.priced.lines",
 		"error.$":      "$.error",
 	}, discard)

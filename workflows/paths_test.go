@@ -763,7 +763,7 @@ func TestCheckoutPaths(t *testing.T) {
 		const checkoutID = "lr-c1"
 		shoptest.CreateProduct(t, e.cmds, "lr-mug", "Product mug", price, "EUR", 5)
 		line := domain.PricedLine{ProductID: "lr-mug", Name: "Product mug", UnitPrice: price, Currency: "EUR", Quantity: 2, LineTotal: 2 * price}
-		if err := e.invoke(t, e.fns[config.ReleaseStock.Name], checkout.Release{CheckoutID: checkoutID, Lines: []domain.PricedLine{line}}, nil); err != nil {
+		if err := e.invoke(t, e.fns[config.ReleaseStock.Name], checkout.Release{CheckoutID: checkoutID, UserName: "lr-ada", Lines: []domain.PricedLine{line}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		err := e.invoke(t, e.fns[config.ReserveStock.Name], checkout.ReserveLine{CheckoutID: checkoutID, Line: line}, nil)

@@ -98,9 +98,12 @@ type State struct {
 
 // Release is ReleaseStock's input.
 type Release struct {
-	CheckoutID string              `json:"checkoutId"`
-	Lines      []domain.PricedLine `json:"lines"`
-	Error      *Error              `json:"error,omitempty"`
+	CheckoutID string `json:"checkoutId"`
+	// UserName names the basket, which says whether the checkout was
+	// confirmed after all (see releasestock).
+	UserName string              `json:"userName"`
+	Lines    []domain.PricedLine `json:"lines"`
+	Error    *Error              `json:"error,omitempty"`
 }
 
 // RecordFailure is RecordCheckoutFailed's input.

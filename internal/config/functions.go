@@ -248,7 +248,7 @@ var (
 	}}
 	// ReleaseStock appends releases for a failed checkout's reservations.
 	ReleaseStock = Function{Name: "releasestock", Vars: []Var{
-		{EventsTable, []Use{AppendStreams(ProductStreams)}},
+		{EventsTable, []Use{AppendStreams(ProductStreams), LoadStreams(BasketStreams)}},
 		stage,
 	}}
 	// RecordCheckoutFailed appends CheckoutFailed with the reason.

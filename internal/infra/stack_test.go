@@ -427,10 +427,13 @@ func TestRolePolicies(t *testing.T) {
 			{"events", appendActs, leading("basket-")},
 			{"events", query, leading("product-")},
 		},
-		config.ReserveStock.Name:         {{"events", appendActs, leading("product-")}},
-		config.AuthorizePayment.Name:     nil,
-		config.ConfirmCheckout.Name:      {{"events", appendActs, leading("basket-")}},
-		config.ReleaseStock.Name:         {{"events", appendActs, leading("product-")}},
+		config.ReserveStock.Name:     {{"events", appendActs, leading("product-")}},
+		config.AuthorizePayment.Name: nil,
+		config.ConfirmCheckout.Name:  {{"events", appendActs, leading("basket-")}},
+		config.ReleaseStock.Name: {
+			{"events", appendActs, leading("product-")},
+			{"events", query, leading("basket-")}, // is the checkout confirmed after all?
+		},
 		config.RecordCheckoutFailed.Name: {{"events", appendActs, leading("basket-")}},
 		config.CheckoutSweeper.Name: {
 			{"events", appendActs, leading("basket-", "product-")},
