@@ -81,18 +81,25 @@ func checkRetention(days int) error {
 	return nil
 }
 
-func (s *Service) createLogGroup(ctx context.Context, body []byte) (any, error) {
+// namedGroup decodes a request that names just a log group, and
+// authorizes op on that group.
+func namedGroup(ctx context.Context, body []byte, op string) (string, error) {
 	var in struct {
 		LogGroupName string `json:"logGroupName"`
 	}
 	if err := decode(body, &in); err != nil {
-		return nil, err
+		return "", err
 	}
 	name, err := groupName(in.LogGroupName, "")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	if err := authorize(ctx, "CreateLogGroup", GroupARN(name)); err != nil {
+	return name, authorize(ctx, op, GroupARN(name))
+}
+
+func (s *Service) createLogGroup(ctx context.Context, body []byte) (any, error) {
+	name, err := namedGroup(ctx, body, "CreateLogGroup")
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.createGroup(groupRecord{Name: name}, false); err != nil {
@@ -125,17 +132,8 @@ func (s *Service) createGroup(rec groupRecord, replace bool) (*group, error) {
 }
 
 func (s *Service) deleteLogGroup(ctx context.Context, body []byte) (any, error) {
-	var in struct {
-		LogGroupName string `json:"logGroupName"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	name, err := groupName(in.LogGroupName, "")
+	name, err := namedGroup(ctx, body, "DeleteLogGroup")
 	if err != nil {
-		return nil, err
-	}
-	if err := authorize(ctx, "DeleteLogGroup", GroupARN(name)); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

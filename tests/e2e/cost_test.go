@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,14 +39,7 @@ func BenchmarkCostPerOrder(b *testing.B) {
 	if testing.Short() {
 		b.Skip("needs a running stack")
 	}
-	orders := 500
-	if s := os.Getenv("SHOPSTREAM_COST_ORDERS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			b.Fatalf("SHOPSTREAM_COST_ORDERS=%q: want a positive whole number", s)
-		}
-		orders = n
-	}
+	orders := benchCount(b, "SHOPSTREAM_COST_ORDERS", 500)
 	h, err := startRuntime(runtimeOptions{timeScale: "1", bare: true})
 	if err != nil {
 		b.Fatal(err)
@@ -57,10 +49,7 @@ func BenchmarkCostPerOrder(b *testing.B) {
 	cw := cloudwatchClient(h.AWSURL)
 	since := time.Now().Add(-time.Minute)
 
-	products := make([]string, 20)
-	for i := range products {
-		products[i] = c.createProduct(fmt.Sprintf("Cost %d", i), 1000+i, orders)
-	}
+	products := stockedProducts(c, "Cost", orders)
 	before := h.settledMeters(b, cw, since)
 	start := time.Now()
 	users := make([]string, orders)

@@ -32,13 +32,7 @@ func BenchmarkSoak(b *testing.B) {
 	if testing.Short() {
 		b.Skip("needs a running stack")
 	}
-	n := 10000
-	if v := os.Getenv("SOAK_CHECKOUTS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("SOAK_CHECKOUTS=%q: want a positive number", v)
-		}
-	}
+	n := benchCount(b, "SOAK_CHECKOUTS", 10000)
 	dir := b.TempDir()
 	opts := runtimeOptions{dataDir: dir, bare: true}
 	pprofAddr := os.Getenv("SOAK_PPROF")
@@ -51,10 +45,7 @@ func BenchmarkSoak(b *testing.B) {
 	}
 	defer h.stop()
 	c := h.client(b)
-	products := make([]string, 20)
-	for i := range products {
-		products[i] = c.createProduct(fmt.Sprintf("Soak %d", i), 1000+i, n)
-	}
+	products := stockedProducts(c, "Soak", n)
 	b.ResetTimer()
 	for range b.N { // b.N is 1 with -benchtime 1x; the soak is not repeated
 		before := sample(b, h, dir)
@@ -89,6 +80,30 @@ func BenchmarkSoak(b *testing.B) {
 			writeHeapProfile(b, pprofAddr)
 		}
 	}
+}
+
+// benchCount is the positive whole number in the environment variable
+// name, or def when it is unset; anything else fails the benchmark.
+func benchCount(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive whole number", name, v)
+	}
+	return n
+}
+
+// stockedProducts creates the 20 products a benchmark's baskets cycle
+// through, named "<prefix> <i>", each with stock for every basket.
+func stockedProducts(c *client, prefix string, stock int) []string {
+	products := make([]string, 20)
+	for i := range products {
+		products[i] = c.createProduct(fmt.Sprintf("%s %d", prefix, i), 1000+i, stock)
+	}
+	return products
 }
 
 // runCheckouts has eight clients check out n baskets, each waiting for its
