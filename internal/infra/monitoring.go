@@ -40,6 +40,14 @@ const (
 	// saturated dependency, not a cold start.
 	apiLatencyP99Millis = 2_000
 	apiLatencyMinutes   = 5
+	// Failed checkout executions a minute, failedCheckoutsMinutes in a
+	// row. A declined card or a sold-out product ends its execution
+	// FAILED too (the workflow's CheckoutFailed state), so a few a minute
+	// are business as usual; a steady stream points at the payment
+	// gateway, the stock or the code. Executions that time out or are
+	// stopped are never business: one of those alarms.
+	failedCheckoutsPerMinute = 10
+	failedCheckoutsMinutes   = 3
 )
 
 // ValidateAlarmEmail reports why addr cannot receive the alarms, or nil.
@@ -133,16 +141,18 @@ func NewMonitoring(scope constructs.Construct, id string, props MonitoringProps)
 			q.Name+" holds messages: "+q.What+".", q.Runbook)
 	}
 	sm := props.Checkout
+	alarm("CheckoutExecutionsFailed", sm.MetricFailed(perMinute("Sum")), failedCheckoutsPerMinute, failedCheckoutsMinutes,
+		fmt.Sprintf("%d or more checkout executions a minute ended FAILED for %d minutes: more than declined cards and sold-out products explain.",
+			failedCheckoutsPerMinute, failedCheckoutsMinutes), RunbookCheckoutExecutions)
 	for _, e := range []struct {
 		name   string
 		metric awscloudwatch.Metric
 	}{
-		{"Failed", sm.MetricFailed(perMinute("Sum"))},
 		{"TimedOut", sm.MetricTimedOut(perMinute("Sum"))},
 		{"Aborted", sm.MetricAborted(perMinute("Sum"))},
 	} {
 		alarm("CheckoutExecutions"+e.name, e.metric, 1, 1,
-			"A checkout execution ended "+e.name+": its basket may still be locked and its stock held.", RunbookCheckoutExecutions)
+			"A checkout execution ended "+e.name+": the sweeper unlocks its basket and releases its stock; find out why.", RunbookCheckoutExecutions)
 	}
 	for _, f := range props.Functions {
 		alarm(f.Name+"Errors", f.Function.MetricErrors(perMinute("Sum")), 1, 1,

@@ -116,7 +116,9 @@ func TestAlarms(t *testing.T) {
 			"AWS/SQS", "ApproximateNumberOfMessagesVisible", dim("QueueName", getAtt(q, "QueueName")))
 	}
 	machine := dim("StateMachineArn", ref(logicalID(s.Checkout.StateMachine)))
-	for _, m := range []string{"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"} {
+	// Declines end FAILED too: only a steady stream of them alarms.
+	checkAlarm(t, alarmSpec{stat: "Sum", threshold: 10, periods: 3}, "AWS/States", "ExecutionsFailed", machine)
+	for _, m := range []string{"ExecutionsTimedOut", "ExecutionsAborted"} {
 		checkAlarm(t, oneInAMinute, "AWS/States", m, machine)
 	}
 	fns := synthesized.raw.ofType("AWS::Lambda::Function")
