@@ -292,6 +292,11 @@ func (s *Service) finish(e *execution, m *machine, out any, err error) {
 	defer s.flushStatusEvents(e) // after the unlock below
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.rec.Status != statusRunning {
+		// Closed already (StopExecution raced the execution's own end):
+		// an execution closes once, with one closing event.
+		return
+	}
 	s.checkpointElapsedLocked(e)
 	e.runStart = time.Time{}
 	now := s.now()
@@ -567,7 +572,16 @@ func (s *Service) stopExecution(_ context.Context, body []byte) (any, error) {
 		cancel(stop)
 		<-done
 	default:
-		// RUNNING in the store but not resumed in this process.
+		// RUNNING in the store but not resumed in this process (yet:
+		// ResumeExecutions may launch it meanwhile, so look again).
+		e.mu.Lock()
+		cancel, done = e.cancel, e.done
+		e.mu.Unlock()
+		if cancel != nil {
+			cancel(stop)
+			<-done
+			break
+		}
 		s.mu.RLock()
 		m := s.machines[machineARN]
 		s.mu.RUnlock()

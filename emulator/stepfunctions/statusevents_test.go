@@ -152,3 +152,43 @@ func TestStatusChangeEventsSurviveAnUnavailableBusAndARestart(t *testing.T) {
 		t.Fatalf("once the bus is back: %v", got)
 	}
 }
+
+// An execution closes once: the end its interpreter reports after a
+// StopExecution closed it (the two can race) changes nothing and sends no
+// second status event.
+func TestAnExecutionClosesOnce(t *testing.T) {
+	b := &bus{}
+	e := newEnvWith(t, "", Options{Events: b.put, Clock: heldClock{}})
+	arn := e.createMachine(t, "Waits", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	exec := e.start(t, arn, "w-1", `{}`)
+	if _, err := e.client.StopExecution(context.Background(), &sfn.StopExecutionInput{ExecutionArn: aws.String(exec)}); err != nil {
+		t.Fatal(err)
+	}
+	b.statuses(t, 2)
+	x, err := e.svc.execution(exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.mu.RLock()
+	m := e.svc.machines[arn]
+	e.svc.mu.RUnlock()
+	e.svc.finish(x, m, map[string]any{"late": true}, nil)
+
+	desc, err := e.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(exec)})
+	if err != nil || desc.Status != "ABORTED" {
+		t.Fatalf("status after a late end: %v, %v; want ABORTED", desc.Status, err)
+	}
+	hist, err := e.client.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(exec)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := hist.Events[len(hist.Events)-1].Type; last != "ExecutionAborted" {
+		t.Fatalf("last history event %s, want ExecutionAborted", last)
+	}
+	b.mu.Lock()
+	n := len(b.events)
+	b.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d status events, want RUNNING and ABORTED only", n)
+	}
+}
