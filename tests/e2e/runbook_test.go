@@ -132,11 +132,23 @@ func TestRunbookLocally(t *testing.T) {
 	}
 }
 
-// runDocScript runs a documentation script with bash in root, from a clean
+// runDocScript runs a documentation script (docScript) and returns its
+// output; a non-zero exit fails the test.
+func runDocScript(t *testing.T, root, what, script string) string {
+	t.Helper()
+	out, err := docScript(t, root, script)
+	t.Logf("%s output:\n%s", what, out)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return out
+}
+
+// docScript runs a documentation script with bash in root, from a clean
 // environment as a reader's new shell would be (no AWS configuration or
 // credentials of the developer's; the Go toolchain's settings for go run),
-// and returns its output; a non-zero exit fails the test.
-func runDocScript(t *testing.T, root, what, script string) string {
+// and returns its output and exit error.
+func docScript(t *testing.T, root, script string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = root
@@ -149,11 +161,7 @@ func runDocScript(t *testing.T, root, what, script string) string {
 		}
 	}
 	out, err := cmd.CombinedOutput()
-	t.Logf("%s output:\n%s", what, out)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return string(out)
+	return string(out), err
 }
 
 // orderingLogGroup is the ordering function's log group, as the runbook
