@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,18 +117,9 @@ func TestREADMESession(t *testing.T) {
 	// Then the Audit section's commands. The read models follow the events
 	// asynchronously, so verify may find drift (exit 3) until they catch
 	// up: the block is run again until it passes, within a deadline.
-	audit := ""
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		out, err := docScript(t, root, "set -euo pipefail\n"+strings.Join(readmeBlocks(t, "## Audit"), "\n"))
-		if err == nil {
-			audit = out
-			break
-		}
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() != 3 || time.Now().After(deadline) {
-			t.Fatalf("README Audit: %v\n%s", err, out)
-		}
-	}
+	audit := untilNoDrift(t, "README Audit", time.Minute, func() (string, error) {
+		return docScript(t, root, "set -euo pipefail\n"+strings.Join(readmeBlocks(t, "## Audit"), "\n"))
+	})
 	t.Logf("README Audit output:\n%s", audit)
 	for _, want := range []string{"BasketCheckedOut", "0 differences", "failure records replayed"} {
 		if !strings.Contains(audit, want) {

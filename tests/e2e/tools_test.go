@@ -55,17 +55,24 @@ func TestAuditFromEnvFileAlone(t *testing.T) {
 	}
 	// The read models follow the events asynchronously: verify may see
 	// drift until the projections catch up.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, err = audit("verify")
+	untilNoDrift(t, "verify", 30*time.Second, func() (string, error) { return audit("verify") })
+}
+
+// untilNoDrift runs run, which ends with shopstream-audit verify, until it
+// exits 0 and returns its output. The read models follow the events
+// asynchronously, so verify's exit 3 (drift) means "not yet" until within
+// has passed; any other failure ends the test at once.
+func untilNoDrift(t *testing.T, what string, within time.Duration, run func() (string, error)) string {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(200 * time.Millisecond) {
+		out, err := run()
 		if err == nil {
-			break
+			return out
 		}
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 3 || time.Now().After(deadline) {
-			t.Fatalf("verify: %v\n%s", err, out)
+			t.Fatalf("%s: %v\n%s", what, err, out)
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 
